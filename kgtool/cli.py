@@ -1,0 +1,85 @@
+"""The `kgtool` command line: one click group, thin commands over the Python API.
+
+Every command goes through `handle_errors`, so a `KgtoolError` becomes one line on stderr,
+`error: SOURCE:LINE:COL: message`, and the exit code from `kgtool.errors`; anything unexpected
+is an internal error (exit 70) whose traceback is shown only with `--debug`.
+"""
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from typing import Any, Callable, TypeVar
+
+import click
+
+from kgtool import __version__, errors
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+def fail(err: errors.KgtoolError) -> "NoReturn":  # type: ignore[name-defined]
+    """Print a KgtoolError the one way every command does, and exit with its code."""
+    click.echo(f"error: {err}", err=True)
+    sys.exit(err.exit_code)
+
+
+def handle_errors(func: F) -> F:
+    """Map library errors to one-line messages and exit codes; never show a traceback by default."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except errors.KgtoolError as err:
+            fail(err)
+        except BrokenPipeError:
+            # `kgtool query ... | head -1`: the reader went away; exit quietly like cat does.
+            try:
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, sys.stdout.fileno())
+            except OSError:
+                pass
+            sys.exit(0)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
+            raise
+        except KeyboardInterrupt:
+            click.echo("error: interrupted", err=True)
+            sys.exit(130)
+        except Exception as exc:  # noqa: BLE001 - the last line of defence
+            if os.environ.get("KGTOOL_DEBUG"):
+                raise
+            click.echo(f"error: internal error: {type(exc).__name__}: {exc} "
+                       "(set KGTOOL_DEBUG=1 for a traceback)", err=True)
+            sys.exit(errors.INTERNAL)
+
+    return wrapper  # type: ignore[return-value]
+
+
+project_option = click.option(
+    "--project", "project", type=click.Path(file_okay=False, exists=True), default=None,
+    help="The kgtool checkout to use (default: walk up from the current directory; "
+         "outside a checkout, the data installed with the package).")
+
+
+@click.group(context_settings=CONTEXT_SETTINGS)
+@click.version_option(__version__, prog_name="kgtool")
+def cli() -> None:
+    """kgtool: build, validate, query and export the Songjiang knowledge graph.
+
+    Exit codes: 0 ok, 1 SHACL violations, 2 usage error, 3 unreadable or invalid input,
+    4 refused by policy, 5 timeout, 6 remote/network failure, 70 internal error.
+    """
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="kgtool")
+
+
+# Command modules register themselves on `cli` when imported.
+from kgtool import cli_build as _cli_build  # noqa: E402,F401
+from kgtool import cli_query as _cli_query  # noqa: E402,F401
+from kgtool import cli_link as _cli_link  # noqa: E402,F401

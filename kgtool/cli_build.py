@@ -1,0 +1,171 @@
+"""The writing and checking commands: `kgtool build`, `kgtool validate`, `kgtool coverage`.
+
+Each is a thin layer over `kgtool.build`, `kgtool.validate` and `kgtool.coverage`: parse options,
+call the library, print, pick the exit code. Errors are `KgtoolError`s turned into one line by
+`kgtool.cli.handle_errors`.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+import click
+
+from kgtool import errors, project as project_mod
+from kgtool.cli import cli, handle_errors, project_option
+
+
+@cli.command("build")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the graph here instead of graph/songjiang.ttl (required outside a checkout).")
+@click.option("--check", is_flag=True,
+              help="Write nothing; exit 1 if the committed graph is stale (its recorded source "
+                   "hash differs from the current sources), 0 if it is up to date.")
+@project_option
+@handle_errors
+def build_cmd(output: Path | None, check: bool, project: str | None) -> None:
+    """Build the knowledge graph from the seed article and the curated facts.
+
+    Resolves every kg:sourceQuote to a text span of the seed, mints periods and instants,
+    adds the source document, validates with SHACL and writes deterministic Turtle
+    (graph/songjiang.ttl) atomically. Nothing is written when there are violations.
+
+    Exit codes: 0 written (or up to date with --check), 1 SHACL violations (or stale with
+    --check), 2 no output path outside a checkout, 3 bad input (Turtle syntax, a quote not in
+    the seed, a blank node, a malformed period key).
+
+    \b
+    Examples:
+      kgtool build                     # inside the checkout: writes graph/songjiang.ttl
+      kgtool build -o /tmp/graph.ttl   # anywhere
+      kgtool build --check             # CI: fail when graph/songjiang.ttl is out of date
+    """
+    from kgtool import build as build_mod
+
+    proj = project_mod.locate(project)
+    if check:
+        graph = output or proj.built_graph
+        if build_mod.is_stale(proj, graph):
+            recorded = build_mod.recorded_hash(graph) or "none"
+            raise errors.ValidationFailed(
+                f"stale: built from {recorded}, sources are now {build_mod.source_hash(proj)}; "
+                "run `kgtool build`", source=_shown(proj, graph))
+        click.echo(f"{_shown(proj, graph)}: up to date ({build_mod.source_hash(proj)})")
+        return
+    try:
+        result = build_mod.build(proj, output=output)
+    except errors.ValidationFailed as err:
+        report = getattr(err, "report", None)
+        if report is not None:
+            from kgtool.validate import render
+            click.echo(render(report, "table"), err=True, nl=False)
+        raise
+    warnings = len(result.report.warnings)
+    click.echo(f"wrote {_shown(proj, result.output)}: {result.triples} triples, {result.spans} "
+               f"spans, {warnings} SHACL warning(s); {result.source_hash}", err=True)
+
+
+@cli.command("validate")
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["table", "turtle", "json"]), default="table",
+              show_default=True, help="Report format: aligned table, SHACL results Turtle, or JSON.")
+@click.option("--strict", is_flag=True, help="Warnings fail too (exit 1).")
+@click.option("--allow-unsafe-shapes", is_flag=True,
+              help="Run shapes whose SPARQL uses SERVICE or FROM (refused by default, exit 4).")
+@project_option
+@handle_errors
+def validate_cmd(files: tuple[Path, ...], fmt: str, strict: bool, allow_unsafe_shapes: bool,
+                 project: str | None) -> None:
+    """Validate the built graph (or FILES) with the project's SHACL shapes.
+
+    Runs pySHACL with ontology/shapes.ttl, ontology/kgtool.ttl as ontology and RDFS inference.
+    The source document (the full article text) is always added, so span quotes can be checked.
+    Prints each finding: severity, focus node and its zh-Hans label, path, value, message.
+
+    Exit codes: 0 conforms, 1 violations (or warnings with --strict), 3 unreadable input,
+    4 shapes refused by policy.
+
+    \b
+    Examples:
+      kgtool validate                          # the built graph/songjiang.ttl
+      kgtool validate --format json | jq .violations
+      kgtool validate --strict my-facts.ttl other.ttl
+    """
+    from kgtool.validate import render, validate
+
+    proj = project_mod.locate(project)
+    if files:
+        data: list[Path] = list(files)
+        shown = ", ".join(str(f) for f in files)
+    else:
+        data = [proj.built_graph]
+        shown = _shown(proj, proj.built_graph)
+    report = validate(data, proj, strict=strict, allow_unsafe_shapes=allow_unsafe_shapes)
+    click.echo(render(report, fmt), nl=False)
+    if not report.ok(strict):
+        what = report.summary() if report.violations else f"{len(report.warnings)} warning(s) under --strict"
+        raise errors.ValidationFailed(what, source=shown)
+
+
+@cli.command("coverage")
+@click.option("--graph", "graph_file", type=click.Path(dir_okay=False, path_type=Path),
+              default=None,
+              help="Take the fact spans from this built graph. Default: graph/songjiang.ttl when "
+                   "it is up to date, else the facts as they are now (no validation).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Output format.")
+@project_option
+@handle_errors
+def coverage_cmd(graph_file: Path | None, fmt: str, project: str | None) -> None:
+    """List numbers and sentences of the article that no fact covers.
+
+    A number-bearing token (Arabic digits, or a declared Chinese-numeral expression such as
+    两大 or 七分之一) must lie inside some fact's span; every sentence must overlap one. Text
+    in graph/coverage-exclusions.toml ([[exclude]] text = "...", reason = "...") is excused.
+
+    Exit codes: 0 everything covered, 1 gaps or a bad exclusion, 3 unreadable input.
+
+    \b
+    Examples:
+      kgtool coverage                     # gaps with offsets, for curators
+      kgtool coverage --format json > gaps.json
+    """
+    from kgtool import build as build_mod, coverage, io
+
+    proj = project_mod.locate(project)
+    seed, _ = build_mod.read_seed(proj)
+    if graph_file is not None:
+        graph = io.parse_rdf(graph_file)
+    elif proj.built_graph.exists() and not build_mod.is_stale(proj):
+        graph = io.parse_rdf(proj.built_graph, source=_shown(proj, proj.built_graph))
+    else:
+        click.echo("note: graph/songjiang.ttl is missing or stale; using the facts as they are "
+                   "now (not validated)", err=True)
+        graph = build_mod.assemble(proj).graph
+    report = coverage.check(seed, graph, proj.exclusions,
+                            exclusions_source=_shown(proj, proj.exclusions))
+    if fmt == "json":
+        click.echo(json.dumps({
+            "ok": report.ok,
+            "tokens": len(report.tokens), "sentences": len(report.sentences),
+            "uncovered_tokens": [asdict(t) for t in report.uncovered_tokens],
+            "uncovered_sentences": [asdict(s) for s in report.uncovered_sentences],
+            "excluded_sentences": len(report.excluded_sentences),
+            "problems": report.problems}, ensure_ascii=False, indent=2))
+    else:
+        click.echo(coverage.render(report, seed), nl=False)
+    if not report.ok:
+        n = len(report.uncovered_tokens) + len(report.uncovered_sentences) + len(report.problems)
+        raise errors.ValidationFailed(f"coverage incomplete: {n} gap(s)", source="coverage")
+
+
+def _shown(proj: project_mod.Project, path: Path) -> str:
+    """A path relative to the project when it is inside it (shorter messages)."""
+    try:
+        return Path(path).resolve().relative_to(proj.data_dir.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+__all__ = ["build_cmd", "validate_cmd", "coverage_cmd"]

@@ -1,0 +1,248 @@
+"""`kgtool import-reference` and `kgtool link`: thin click layers over kgtool.reference and kgtool.link.
+
+Reference datasets are read from wherever the user keeps them (arguments; by default the shared
+folder, `$KGTOOL_SHARED/data`), and the reference graphs go to the cache (`--cache`,
+`$KGTOOL_CACHE`, `~/.cache/kgtool`) — never into the repository.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import click
+
+from kgtool import project as project_mod
+from kgtool.cli import cli, handle_errors, project_option
+from kgtool.errors import InputError, UsageError, ValidationFailed
+
+cache_option = click.option(
+    "--cache", "cache", type=click.Path(file_okay=False), default=None, metavar="DIR",
+    help="Where reference graphs are stored (default: $KGTOOL_CACHE, else ~/.cache/kgtool). "
+         "Must be outside the repository.")
+
+KINDS = ("divisions", "history", "industry", "wikidata")
+
+
+def _count_lines(paths: list[Path]) -> int:
+    total = 0
+    for path in paths:
+        if path.suffix.lower() == ".json":
+            continue
+        with open(path, "rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                total += chunk.count(b"\n")
+    return total
+
+
+class _Progress:
+    """A progress bar on a terminal for long imports; silent otherwise (logs, pipes, tests)."""
+
+    def __init__(self, paths: list[Path], label: str) -> None:
+        size = sum(p.stat().st_size for p in paths if p.is_file())
+        self.bar: Any = None
+        if sys.stderr.isatty() and size > 4 * 1024 * 1024:
+            self.bar = click.progressbar(length=_count_lines(paths), label=label, file=sys.stderr)
+
+    def __enter__(self) -> Callable[[int], None] | None:
+        if self.bar is None:
+            return None
+        self.bar.__enter__()
+        return self.bar.update
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
+
+
+def _default_inputs(kind: str, data: Path, villages: bool) -> list[Path]:
+    from kgtool.reference import divisions
+
+    if kind == "divisions":
+        return divisions.discover(data / "china-admin-divisions" / "national", villages=villages)
+    if kind == "history":
+        return [data / "china-admin-code-history" / "national-county-level-history.csv"]
+    if kind == "industry":
+        return [data / "gbt4754-2017-industry" / "gbt4754-2017_sections_divisions.csv"]
+    return [data / "wikidata-qids" / "qids.csv"]
+
+
+def _expand(kind: str, paths: tuple[str, ...], villages: bool) -> list[Path]:
+    from kgtool.reference import divisions
+
+    out: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            if kind != "divisions":
+                raise UsageError(f"{raw} is a folder; give the {kind} file itself", source=raw)
+            out.extend(divisions.discover(path, villages=villages))
+        elif not path.exists():
+            raise InputError("no such file", source=raw)
+        else:
+            out.append(path)
+    return out
+
+
+def import_kind(kind: str, inputs: list[Path], cache: Path, *, tree: Path | None = None,
+                corrections: Path | None = None, overrides: dict[str, str] | None = None) -> tuple[Path, int]:
+    """Import one reference dataset into the cache; returns (output file, triple count)."""
+    from kgtool.link import REFERENCE_FILES
+    from kgtool.reference import code_history, divisions, industry, wikidata
+    from kgtool.reference.common import reference_dir
+
+    target = reference_dir(cache) / REFERENCE_FILES[kind]
+    if kind == "divisions":
+        with _Progress(inputs, "importing divisions") as progress:
+            n = divisions.write_graph(inputs, target, overrides=overrides, progress=progress)
+    elif kind == "history":
+        n = code_history.write_graph(inputs, target, overrides=overrides)
+    elif kind == "industry":
+        if len(inputs) != 1:
+            raise UsageError("industry takes one sections/divisions table (use --tree for the "
+                             "full tree)", source="import-reference")
+        n = industry.write_graph(inputs[0], target, tree=tree, corrections=corrections,
+                                 overrides=overrides)
+    else:
+        n = wikidata.write_graph(inputs, target, overrides=overrides)
+    return target, n
+
+
+@cli.command("import-reference")
+@click.argument("kind", type=click.Choice([*KINDS, "all"]))
+@click.argument("paths", nargs=-1, type=click.Path())
+@cache_option
+@click.option("--villages", is_flag=True,
+              help="divisions: also import villages.csv when a folder is given (620k rows nationally).")
+@click.option("--tree", "tree", type=click.Path(dir_okay=False), default=None, metavar="FILE",
+              help="industry: also import the full four-level tree from the SAH01 flat file.")
+@click.option("--corrections", type=click.Path(dir_okay=False), default=None, metavar="FILE",
+              help="industry --tree: the corrections file (default: "
+                   "graph/mappings/gbt4754-2017-corrections.csv of the checkout).")
+@click.option("--edition", default=None, help="Override the edition recorded in the provenance.")
+@click.option("--retrieved", default=None, help="Override how/when the files were retrieved.")
+@click.option("--licence", "licence", default=None, metavar="IRI|'not stated'",
+              help="Override the licence recorded in the provenance.")
+@click.option("--source-url", default=None, help="Override the source recorded in the provenance.")
+@project_option
+@handle_errors
+def import_reference_cmd(kind: str, paths: tuple[str, ...], cache: str | None, villages: bool,
+                         tree: str | None, corrections: str | None, edition: str | None,
+                         retrieved: str | None, licence: str | None, source_url: str | None,
+                         project: str | None) -> None:
+    """Import a reference dataset as released into an RDF reference graph in the cache.
+
+    KIND is divisions (NBS statistical division codes: CSV files, a release folder, or
+    pcas-code.json), history (GB/T 2260 code history CSV), industry (GB/T 4754-2017 sections
+    and divisions table), wikidata (the QID table; verified rows only), or all (the default
+    files of each, from $KGTOOL_SHARED/data). Bad input exits 3 and leaves the cache as it was.
+    """
+    from kgtool.reference.common import cache_dir, display
+
+    proj = project_mod.locate(project)
+    store = cache_dir(cache, project_root=proj.root)
+    data = proj.shared_dir / "data"
+    overrides = {k: v for k, v in (("edition", edition), ("retrieval", retrieved),
+                                   ("licence", licence), ("source", source_url)) if v}
+    if kind == "all" and paths:
+        raise UsageError("'all' imports the default files; give paths with a single KIND",
+                         source="import-reference")
+    kinds = KINDS if kind == "all" else (kind,)
+    for k in kinds:
+        inputs = _expand(k, paths, villages) if paths else _default_inputs(k, data, villages)
+        tree_path = Path(tree) if tree and k == "industry" else None
+        corr = None
+        if tree_path is not None:
+            from kgtool.reference.industry import default_corrections
+
+            corr = Path(corrections) if corrections else default_corrections(proj.root)
+        target, n = import_kind(k, inputs, store, tree=tree_path, corrections=corr,
+                                overrides=overrides if kind != "all" else None)
+        click.echo(f"{k}: {n:,} triples from {', '.join(display(p) for p in inputs)} → {target}")
+
+
+@cli.command("link")
+@cache_option
+@click.option("--output-dir", type=click.Path(file_okay=False), default=None, metavar="DIR",
+              help="Write links.ttl and links.sssom.tsv here (default: the checkout's graph/).")
+@click.option("--date", default=None, metavar="YYYY-MM-DD",
+              help="mapping_date of the links (default: the one in the committed SSSOM file, so "
+                   "re-running changes nothing; today for a new file).")
+@click.option("--report", is_flag=True,
+              help="Print every place's verdict and precision/recall on the gold sets.")
+@click.option("--check", is_flag=True,
+              help="Write nothing; exit 1 if the committed links differ from a fresh run.")
+@project_option
+@handle_errors
+def link_cmd(cache: str | None, output_dir: str | None, date: str | None, report: bool,
+             check: bool, project: str | None) -> None:
+    """Match the graph's places and industries to the reference graphs and write the links.
+
+    Places: NBS divisions by name and containment (ambiguous names are reported, never
+    linked), verified Wikidata QIDs; industries: graph/mappings/industry-gbt4754.tsv. Needs
+    `kgtool import-reference all` first.
+    """
+    import re
+
+    from kgtool import link as lk
+    from kgtool.io import atomic_write, parse_rdf
+    from kgtool.reference.common import cache_dir
+
+    proj = project_mod.locate(project)
+    store = cache_dir(cache, project_root=proj.root)
+    if output_dir is None and not proj.in_checkout:
+        raise UsageError("outside a kgtool checkout, give --output-dir", source="link")
+    out = Path(output_dir) if output_dir else proj.data_dir / "graph"
+    if date is not None and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", date):
+        raise UsageError(f"--date {date!r} is not YYYY-MM-DD", source="--date")
+    graph = _facts_graph(proj, parse_rdf)
+    result = lk.build_links(graph, store, proj.data_dir / "graph" / "mappings")
+    stamp = date or lk.committed_date(out / lk.LINKS_SSSOM) or lk.today()
+    ttl, sssom = lk.render(result, stamp)
+    if report:
+        scores = []
+        index = result.index or lk.DivisionIndex(_division_rows(store))
+        for name, path in _gold_files(proj):
+            scores.append((name, lk.score(lk.read_gold(path), index)))
+        click.echo(lk.report(result, scores), nl=False)
+    if check:
+        stale = [p.name for p, data in ((out / lk.LINKS_TTL, ttl), (out / lk.LINKS_SSSOM, sssom))
+                 if not p.is_file() or p.read_bytes() != data]
+        if stale:
+            raise ValidationFailed(f"out of date: {', '.join(stale)}; run `kgtool link`",
+                                   source=str(out))
+        click.echo("links are up to date")
+        return
+    out.mkdir(parents=True, exist_ok=True)
+    atomic_write(out / lk.LINKS_TTL, ttl)
+    atomic_write(out / lk.LINKS_SSSOM, sssom)
+    click.echo(f"{len(result.links)} links → {out / lk.LINKS_TTL}, {out / lk.LINKS_SSSOM}", err=True)
+
+
+def _facts_graph(proj: project_mod.Project, parse_rdf: Callable[..., Any]) -> Any:
+    """The curated facts (the graph's source of truth; the build is not needed to link)."""
+    from rdflib import Graph
+
+    graph = Graph(bind_namespaces="none")
+    files = proj.fact_files
+    if not files:
+        raise InputError("no fact files", source=str(proj.facts_dir))
+    for path in files:
+        parse_rdf(path, graph=graph)
+    return graph
+
+
+def _gold_files(proj: project_mod.Project) -> Iterator[tuple[str, Path]]:
+    if proj.root is None:
+        return
+    for name in ("article-places", "nbs-generated"):
+        path = proj.root / "tests" / "gold" / f"{name}.tsv"
+        if path.is_file():
+            yield name, path
+
+
+def _division_rows(store: Path) -> list[tuple[str, str, str | None]]:
+    from kgtool import link as lk
+    from kgtool.reference import divisions
+
+    return list(divisions.records_from_graph(lk.reference_path(store, "divisions")))

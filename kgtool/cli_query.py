@@ -1,0 +1,283 @@
+"""The reading commands: `query`, `queries`, `export`, `stats`, `describe`.
+
+Thin click layers over `kgtool.query`, `kgtool.export`, `kgtool.stats` and `kgtool.describe`:
+parse options, call the library, write, pick the exit code. Output goes to stdout as UTF-8
+whatever the locale; notes and errors go to stderr. Only what a command needs is imported, and
+only when it runs: `kgtool query` never loads rdflib or pySHACL (export does, for lexical fidelity).
+"""
+from __future__ import annotations
+
+import io
+import sys
+from typing import Any, Callable, TextIO
+
+import click
+
+from kgtool import project as project_mod
+from kgtool.cli import cli, handle_errors, project_option
+from kgtool.errors import UsageError
+
+FORMAT_HELP = ("Output format. SELECT/ASK: table (default on a terminal), csv, tsv (default "
+               "otherwise), json, jsonl, xml. CONSTRUCT/DESCRIBE: turtle (default), nt, jsonld. "
+               "--results is Jena's name for it.")
+
+
+def format_option(help_text: str = FORMAT_HELP) -> Callable[[Any], Any]:
+    return click.option("--format", "--results", "fmt", default=None, metavar="FORMAT",
+                        help=help_text)
+
+
+def _stdout() -> TextIO:
+    """UTF-8 text over stdout's bytes, newlines untranslated (CSV needs its CRLF)."""
+    return io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="", write_through=False)
+
+
+def _finish(out: TextIO) -> None:
+    """Flush inside the command, so a closed pipe raises where handle_errors can catch it."""
+    try:
+        out.flush()
+    finally:
+        if isinstance(out, io.TextIOWrapper):
+            try:
+                out.detach()
+            except (ValueError, OSError):
+                pass
+
+
+def _data_sources(data: tuple[str, ...], data_format: str | None, with_graph: bool,
+                  proj: project_mod.Project) -> list[Any]:
+    from kgtool import query as q
+
+    sources = []
+    for path in data:
+        src = q.DataSource(path, data_format)
+        if path == "-":
+            if not data_format:
+                raise UsageError("--data - (stdin) needs --data-format", source="--data")
+            src.content = sys.stdin.buffer.read()
+        sources.append(src)
+    if not data or with_graph:
+        sources = q.default_sources(proj, notify=lambda m: click.echo(m, err=True)) + sources
+    return sources
+
+
+data_options = [
+    click.option("--data", "data", multiple=True, metavar="FILE",
+                 help="Query these RDF files instead of the built graph (repeatable; format from "
+                      "the extension; - reads stdin and needs --data-format)."),
+    click.option("--data-format", default=None, metavar="FMT",
+                 help="Format of the --data files: turtle, nt, nq, trig, xml, jsonld."),
+    click.option("--with-graph", is_flag=True,
+                 help="Query the built graph too, together with the --data files."),
+]
+
+
+def with_data_options(func: Any) -> Any:
+    for opt in reversed(data_options):
+        func = opt(func)
+    return func
+
+
+@cli.command("query")
+@click.argument("query_arg", metavar="[QUERY]", required=False)
+@click.option("-f", "--query-file", default=None, metavar="FILE",
+              help="Read the query from FILE (- for stdin).")
+@with_data_options
+@click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE",
+              help='Bind ?NAME before the query runs (repeatable). VALUE: <iri>, prefix:local, '
+                   '"text", "text"@zh-Hans, "5"^^xsd:integer, a number, true/false, or plain text.')
+@format_option()
+@click.option("--limit", type=click.IntRange(min=0), default=None, metavar="N",
+              help="Write at most N rows (or triples); a note on stderr says when it cut.")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None,
+              metavar="SECONDS", help="Stop the query after SECONDS (exit 5). Off by default.")
+@click.option("--allow-service", is_flag=True,
+              help="Permit SERVICE (federated queries contact other servers). Refused by default.")
+@click.option("--allow-from", is_flag=True,
+              help="Permit FROM / FROM NAMED (they select graphs of the loaded data; never files "
+                   "or URLs). Refused by default.")
+@click.option("--ask-exit", is_flag=True, help="For ASK: exit 0 when true, 1 when false.")
+@project_option
+@handle_errors
+def query_cmd(query_arg: str | None, query_file: str | None, data: tuple[str, ...],
+              data_format: str | None, with_graph: bool, params: tuple[str, ...], fmt: str | None,
+              limit: int | None, timeout: float | None, allow_service: bool, allow_from: bool,
+              ask_exit: bool, project: str | None) -> None:
+    """Run a SPARQL query over the built graph (or --data files).
+
+    QUERY is SPARQL text, - for stdin, or the name of a bundled query (see `kgtool queries`);
+    a name is never a path. The prefixes of kgtool.namespaces (kg:, skos:, prov:, ...) are
+    predeclared. The query is read-only: updates are refused (exit 4), and so are SERVICE and
+    FROM unless --allow-service / --allow-from. Syntax errors exit 3 with SOURCE:LINE:COL.
+
+    \b
+    Examples:
+      kgtool query cq01
+      kgtool query 'SELECT ?s WHERE { ?s a kg:District }' --format csv
+      kgtool query -f my.rq --data extra.ttl --with-graph --format json
+      kgtool query 'SELECT ?p ?o WHERE { ?s ?p ?o }' --param 's=<https://w3id.org/kgtool/id/place/松江区>'
+      kgtool query 'ASK { ?s a kg:Enterprise }' --ask-exit
+    """
+    from kgtool import query as q
+
+    proj = project_mod.locate(project)
+    if query_arg == "-" and "-" in data:
+        raise UsageError("stdin can feed the query or the data, not both", source="query")
+    text = q.resolve_query(query_arg, query_file, proj)
+    # Policy, prefixes, form and parameters are checked before any data is loaded or rebuilt.
+    info = q.prepare(text, allow_service=allow_service, allow_from=allow_from)
+    q.parse_params(params, info)
+    tty = sys.stdout.isatty()
+    q.choose_format(fmt, info.form, tty)
+    sources = _data_sources(data, data_format, with_graph, proj)
+    req = q.QueryRequest(query=text, sources=sources, params=list(params), fmt=fmt, limit=limit,
+                         allow_service=allow_service, allow_from=allow_from, ask_exit=ask_exit,
+                         tty=tty, info=info)
+    out = _stdout()
+    try:
+        if timeout is not None:
+            code = q.run_with_timeout(lambda o, e: q.run_query(req, o, e), timeout, out, sys.stderr)
+        else:
+            code = q.run_query(req, out, sys.stderr)
+    finally:
+        _finish(out)
+    sys.exit(code)
+
+
+@cli.command("queries")
+@format_option("Output format: table (default on a terminal), tsv (default otherwise), csv, "
+               "json, jsonl, xml.")
+@project_option
+@handle_errors
+def queries_cmd(fmt: str | None, project: str | None) -> None:
+    """List the bundled named queries with their titles.
+
+    \b
+    Example:
+      kgtool queries
+    """
+    from kgtool import output, query as q
+
+    proj = project_mod.locate(project)
+    fmt = q.choose_format(fmt, "SELECT", sys.stdout.isatty())
+    import pyoxigraph as ox
+
+    rows = [[ox.Literal(n.name), ox.Literal(n.title), ox.Literal(n.description)]
+            for n in q.named_queries(proj)]
+    out = _stdout()
+    try:
+        output.write_select(out, fmt, ["name", "title", "description"], rows, output.LangCase(),
+                            output.Prefixes())
+    finally:
+        _finish(out)
+
+
+@cli.command("export")
+@click.option("--what", type=click.Choice(["data", "ontology", "shapes", "all"]), default="data",
+              show_default=True, help="What to export: the data (the built graph), the ontology, "
+                                      "the shapes, or all of them.")
+@click.option("--format", "fmt", type=click.Choice(["turtle", "nt", "trig", "nq", "jsonld", "xml"]),
+              default="turtle", show_default=True,
+              help="RDF format. trig/nq put each source in its own named graph "
+                   "(https://w3id.org/kgtool/graph/{facts,ontology,shapes}).")
+@click.option("-o", "--output", default=None, metavar="FILE",
+              help="Write to FILE atomically (temp file + rename) instead of stdout.")
+@click.option("--data", "data", multiple=True, metavar="FILE",
+              help="Export these RDF files as the data instead of the built graph (repeatable).")
+@project_option
+@handle_errors
+def export_cmd(what: str, fmt: str, output: str | None, data: tuple[str, ...],
+               project: str | None) -> None:
+    """Export the graph, the ontology or the shapes, values exactly as written.
+
+    Output is deterministic (sorted; the project's prefixes; things relative to @base in Turtle)
+    and exported Turtle parses back to an isomorphic graph.
+
+    \b
+    Examples:
+      kgtool export > songjiang.ttl
+      kgtool export --what all --format trig -o all.trig
+      kgtool export --what ontology --format jsonld
+    """
+    from kgtool import export as ex
+
+    proj = project_mod.locate(project)
+    payload = ex.export(proj, what, fmt, output, data)
+    if output is None:
+        sys.stdout.buffer.write(payload)
+        sys.stdout.buffer.flush()
+    else:
+        click.echo(f"wrote {output} ({len(payload)} bytes, {fmt})", err=True)
+
+
+def _store_for(data: tuple[str, ...], data_format: str | None, with_graph: bool,
+               project: str | None) -> tuple[Any, Any]:
+    from kgtool import query as q
+
+    proj = project_mod.locate(project)
+    store, lang, _ = q.load_store(_data_sources(data, data_format, with_graph, proj))
+    return store, lang
+
+
+@cli.command("stats")
+@with_data_options
+@format_option("Output format: table (default on a terminal), tsv (default otherwise), csv, "
+               "json, jsonl, xml. Rows are (section, item, value).")
+@project_option
+@handle_errors
+def stats_cmd(data: tuple[str, ...], data_format: str | None, with_graph: bool, fmt: str | None,
+              project: str | None) -> None:
+    """Count triples, classes, properties and facts per source; check provenance.
+
+    A fact node has verified provenance when a span it derives from quotes exactly the slice of
+    the source text between the span's offsets (or it derives from a reference dataset).
+
+    \b
+    Examples:
+      kgtool stats
+      kgtool stats --format json
+    """
+    from kgtool import output, query as q, stats as st
+
+    fmt = q.choose_format(fmt, "SELECT", sys.stdout.isatty())
+    store, lang = _store_for(data, data_format, with_graph, project)
+    variables, rows = st.rows(st.compute(store))
+    out = _stdout()
+    try:
+        output.write_select(out, fmt, variables, rows, lang, output.Prefixes())
+    finally:
+        _finish(out)
+
+
+@cli.command("describe")
+@click.argument("term")
+@with_data_options
+@format_option("Output format: table (the fact sheet; default), json, turtle, nt, jsonld.")
+@project_option
+@handle_errors
+def describe_cmd(term: str, data: tuple[str, ...], data_format: str | None, with_graph: bool,
+                 fmt: str | None, project: str | None) -> None:
+    """Everything the graph says about one thing, with its source quotes and offsets.
+
+    TERM is an IRI, a prefixed name (kg:District), a thing key (place/松江区) or a zh/en label.
+    A label that names several things lists them and exits 2; an unknown TERM exits 3.
+
+    \b
+    Examples:
+      kgtool describe 松江区
+      kgtool describe place/洞泾镇 --format json
+      kgtool describe 'Songjiang District' --format turtle
+    """
+    from kgtool import describe as de
+
+    fmt = {"text": "table", "ttl": "turtle"}.get(fmt or "table", fmt or "table")
+    if fmt not in ("table", "json", "turtle", "nt", "jsonld"):
+        raise UsageError(f"--format {fmt}: describe writes table, json, turtle, nt or jsonld",
+                         source="--format")
+    store, lang = _store_for(data, data_format, with_graph, project)
+    sheet = de.sheet(store, de.resolve(store, term))
+    out = _stdout()
+    try:
+        de.write(out, sheet, fmt, lang)
+    finally:
+        _finish(out)

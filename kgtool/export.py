@@ -1,0 +1,168 @@
+"""`kgtool export`: the data, the ontology and the shapes as Turtle, N-Triples, TriG, N-Quads,
+JSON-LD or RDF/XML, each source in its own named graph where the format has graphs.
+
+Why rdflib here (and not pyoxigraph as in `query`): export promises the values exactly as the
+sources wrote them. pyoxigraph's store normalises literals (`"2.60"` -> `"2.6"`) and lowercases
+language tags; rdflib, through `kgtool.io`'s lexical Turtle parser, keeps both. Export is not on
+the start-up-critical path, so the import cost is acceptable.
+
+Output is deterministic: Turtle via `kgtool.io.serialize_turtle` (sorted, fixed prefixes, `@base`
+for things), N-Triples/N-Quads as sorted lines, TriG as one sorted Turtle block per graph.
+Named graphs have stable IRIs under `https://w3id.org/kgtool/graph/`.
+"""
+from __future__ import annotations
+
+import io as _io
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from rdflib import Graph, URIRef
+
+from kgtool import io as kio
+from kgtool.errors import InputError, UsageError
+from kgtool.namespaces import PREFIXES
+from kgtool.output import XSD_STRING, quote_string
+from kgtool.project import Project
+
+GRAPH_BASE = "https://w3id.org/kgtool/graph/"
+GRAPH_IRIS = {"facts": GRAPH_BASE + "facts", "ontology": GRAPH_BASE + "ontology",
+              "shapes": GRAPH_BASE + "shapes"}
+FORMATS = ("turtle", "nt", "trig", "nq", "jsonld", "xml")
+WHATS = ("data", "ontology", "shapes", "all")
+
+
+@dataclass
+class Part:
+    """One named graph of the export: its key (facts/ontology/shapes), IRI and content."""
+
+    key: str
+    iri: str
+    graph: Graph
+
+
+def _parse_all(paths: Sequence[Path | str]) -> Graph:
+    g = Graph(bind_namespaces="none")
+    for p in paths:
+        kio.parse_rdf(Path(p), graph=g)
+    return g
+
+
+def collect(project: Project, what: str, data: Sequence[str] = ()) -> list[Part]:
+    """The graphs to export. `data` replaces the built graph as the facts part when given."""
+    if what not in WHATS:
+        raise UsageError(f"--what {what}: expected one of {', '.join(WHATS)}", source="--what")
+    parts: list[Part] = []
+    if what in ("data", "all"):
+        if data:
+            paths: list[Path | str] = list(data)
+        else:
+            from kgtool.query import default_sources
+            paths = [Path(s.path) for s in default_sources(project)]
+        parts.append(Part("facts", GRAPH_IRIS["facts"], _parse_all(paths)))
+    for key, path in (("ontology", project.ontology), ("shapes", project.shapes)):
+        if what in (key, "all"):
+            if not path.is_file():
+                raise InputError(f"no {key} file", source=str(path))
+            parts.append(Part(key, GRAPH_IRIS[key], _parse_all([path])))
+    return parts
+
+
+def _nt(term: object) -> str:
+    """N-Triples for an rdflib term (rdflib's n3() writes \"\"\"long\"\"\" strings, not N-Triples)."""
+    from rdflib import BNode, Literal
+
+    if isinstance(term, Literal):
+        text = quote_string(str(term))
+        if term.language:
+            return f"{text}@{term.language}"
+        if term.datatype and str(term.datatype) != XSD_STRING:
+            return f"{text}^^<{term.datatype}>"
+        return text
+    if isinstance(term, BNode):
+        return f"_:{term}"
+    return f"<{term}>"
+
+
+def _nt_lines(graph: Graph, context: str | None = None) -> list[str]:
+    suffix = f" <{context}> .\n" if context else " .\n"
+    return [f"{_nt(s)} {_nt(p)} {_nt(o)}{suffix}" for s, p, o in graph]
+
+
+def _merged(parts: Sequence[Part]) -> Graph:
+    g = Graph(bind_namespaces="none")
+    for part in parts:
+        for t in part.graph:
+            g.add(t)
+    return g
+
+
+def _used_prefixes(graph: Graph) -> dict[str, str]:
+    used: dict[str, str] = {}
+    for t in graph:
+        for term in t:
+            if isinstance(term, URIRef) or hasattr(term, "datatype"):
+                iri = str(term if isinstance(term, URIRef) else (term.datatype or ""))
+                for p, ns in PREFIXES.items():
+                    if iri.startswith(ns):
+                        used[p] = ns
+    return dict(sorted(used.items()))
+
+
+def render(parts: Sequence[Part], fmt: str) -> bytes:
+    """Serialise the parts in `fmt`; bytes, so `-o` can write them atomically."""
+    if fmt not in FORMATS:
+        raise UsageError(f"--format {fmt}: expected one of {', '.join(FORMATS)}", source="--format")
+    if fmt == "turtle":
+        return kio.serialize_turtle(_merged(parts))
+    if fmt == "nt":
+        return "".join(sorted(set(_nt_lines(_merged(parts))))).encode("utf-8")
+    if fmt == "nq":
+        lines: list[str] = []
+        for part in parts:
+            lines.extend(_nt_lines(part.graph, part.iri))
+        return "".join(sorted(set(lines))).encode("utf-8")
+    if fmt == "trig":
+        head: list[str] = []
+        blocks: list[str] = []
+        for part in sorted(parts, key=lambda p: p.iri):
+            text = kio.serialize_turtle(part.graph).decode("utf-8")
+            body = []
+            for line in text.splitlines():
+                if line.startswith(("@base", "@prefix")):
+                    if line not in head:
+                        head.append(line)
+                else:
+                    body.append(line)  # not indented: that would alter multi-line literals
+            while body and not body[0]:
+                body.pop(0)
+            blocks.append(f"<{part.iri}> {{\n" + "\n".join(body).rstrip() + "\n}\n")
+        base = [h for h in head if h.startswith("@base")][:1]
+        prefixes = sorted(h for h in head if h.startswith("@prefix"))
+        return ("\n".join(base + prefixes) + "\n\n" + "\n".join(blocks)).encode("utf-8")
+    graph = _merged(parts)
+    ordered = Graph(bind_namespaces="none")
+    context = _used_prefixes(graph)
+    for p, ns in context.items():
+        ordered.bind(p, ns, override=True, replace=True)
+    for t in sorted(graph, key=lambda t: tuple(x.n3() for x in t)):
+        ordered.add(t)
+    if fmt == "jsonld":
+        text = ordered.serialize(format="json-ld", context=context, auto_compact=True, indent=1,
+                                 sort_keys=True, ensure_ascii=False)
+        json.loads(text)  # always valid JSON
+        return text.encode("utf-8") if isinstance(text, str) else text
+    ordered.bind("xml", "http://www.w3.org/XML/1998/namespace", override=True, replace=True)
+    buf = _io.BytesIO()
+    ordered.serialize(buf, format="xml", encoding="utf-8")
+    return buf.getvalue()
+
+
+def export(project: Project, what: str = "data", fmt: str = "turtle",
+           output: str | Path | None = None, data: Sequence[str] = ()) -> bytes:
+    """Export; write atomically to `output` when given, and return the bytes."""
+    payload = render(collect(project, what, data), fmt)
+    if output is not None:
+        kio.atomic_write(output, payload)
+    return payload

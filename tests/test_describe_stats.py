@@ -1,0 +1,72 @@
+"""`kgtool stats` and `kgtool describe`."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from kgtool.cli import cli
+
+FIX = Path(__file__).parent / "fixtures" / "query"
+SMALL, PROV = str(FIX / "small.ttl"), str(FIX / "prov.ttl")
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(cli, list(args))
+
+
+def test_stats_counts_and_verifies_provenance():
+    r = invoke("stats", "--data", PROV, "--format", "csv")
+    assert r.exit_code == 0, r.output
+    rows = {tuple(line.split(",")[:2]): line.split(",")[2] for line in r.stdout.splitlines()[1:]}
+    assert rows[("triples", "all")] == "27"
+    assert rows[("class", "https://w3id.org/kgtool/def/District")] == "1"
+    assert rows[("property", "http://www.w3.org/ns/oa#exact")] == "2"
+    assert rows[("source", "https://w3id.org/kgtool/id/source/s")] == "1"
+    assert rows[("provenance", "fact nodes")] == "2"
+    # the span quoting 北京市 at [0,3) is not the text there (上海市): not verified
+    assert rows[("provenance", "with verified provenance")] == "1"
+    assert rows[("provenance", "verified share")] == "0.5000"
+
+
+def test_stats_formats():
+    doc = json.loads(invoke("stats", "--data", SMALL, "--format", "json").stdout)
+    assert doc["head"]["vars"] == ["section", "item", "value"]
+    assert "kg:District" in invoke("stats", "--data", SMALL, "--format", "table").stdout
+
+
+def test_describe_by_label_iri_key_and_prefixed_name():
+    for term in ("松江区", "songjiang district", "place/松江区",
+                 "https://w3id.org/kgtool/id/place/松江区", "<https://w3id.org/kgtool/id/place/松江区>"):
+        r = invoke("describe", term, "--data", PROV)
+        assert r.exit_code == 0, (term, r.output)
+        assert r.stdout.startswith("松江区 · Songjiang District\n<https://w3id.org/kgtool/id/place/松江区>")
+    r = invoke("describe", "kg:District", "--data", SMALL)
+    assert r.exit_code == 0 and "kg:District" in r.stdout
+
+
+def test_describe_sheet_has_groups_and_source_offsets():
+    text = invoke("describe", "松江区", "--data", PROV).stdout
+    assert "type: kg:District" in text
+    assert "properties" in text and '"Songjiang District"@en' in text
+    assert "[3, 6)  “松江区”" in text
+    text = invoke("describe", "松江区", "--data", SMALL).stdout
+    assert "referenced by" in text and "洞泾镇" in text
+    doc = json.loads(invoke("describe", "松江区", "--data", PROV, "--format", "json").stdout)
+    assert doc["sources"] == [{"start": 3, "end": 6, "exact": "松江区"}]
+    assert doc["types"] == ["https://w3id.org/kgtool/def/District"]
+    ttl = invoke("describe", "松江区", "--data", PROV, "--format", "turtle").stdout
+    assert '"松江区"@zh-Hans' in ttl
+
+
+def test_ambiguous_label_lists_candidates_exit_2():
+    r = invoke("describe", "松江区经委", "--data", SMALL)
+    assert r.exit_code == 2
+    assert "names 2 things" in r.stderr
+    assert "org/区经委" in r.stderr and "org/松江区经委" in r.stderr
+
+
+def test_unknown_term_exit_3():
+    r = invoke("describe", "不存在的东西", "--data", SMALL)
+    assert r.exit_code == 3 and r.stderr.startswith("error: describe: nothing")
