@@ -59,7 +59,7 @@ def main() -> None:
     for y in years:
         lines.append(f'g:y{y} a time:ProperInterval ; rdfs:label "{y}"@en ; time:hasBeginning g:y{y}b .\n'
                      f'g:y{y}b a time:Instant ; time:inXSDDate "{y}-01-01"^^xsd:date .\n')
-    count += n_places * 5 + n_ind * 2 + len(years) * 5
+    count += n_places * 4 + n_ind * 2 + len(years) * 5
     i = 0
     while count < a.triples:
         value = f"{rng.randint(1, 99999)}.{rng.randint(0, 9)}0"   # trailing zeros, as in real data

@@ -36,7 +36,7 @@ TIME = Namespace(namespaces.PREFIXES["time"])
 
 SOURCE_KEY = "songjiang-advanced-manufacturing"
 SOURCE = URIRef(namespaces.thing("source", SOURCE_KEY))
-DATASET = URIRef(namespaces.thing("dataset", "songjiang"))
+DATASET = URIRef(namespaces.thing("dataset", "songjiang-kg"))
 TITLE = "贯彻工业立区、工业强区方针 上海市松江区着力打造先进制造业发展集聚区"
 AUTHOR = URIRef(namespaces.thing("person", "韩海峰"))
 HASH_PREFIX = "# kgtool-source-hash: "
@@ -78,8 +78,9 @@ class BuildResult:
 # --------------------------------------------------------------------------------------------
 
 def source_paths(project: Project) -> list[Path]:
-    """The files whose content determines the built graph: seed, facts, ontology, shapes."""
-    return [project.seed, *project.fact_files, project.ontology, project.shapes]
+    """The files whose content determines the built graph: seed, facts, links, ontology, shapes."""
+    return [project.seed, *project.fact_files, *project.linked_files, project.ontology,
+            *project.shapes_files]
 
 
 def source_hash(project: Project) -> str:
@@ -300,6 +301,19 @@ def _load_facts(project: Project, path: Path, seed_text: str, graph: Graph,
         graph.add((s, PROV.wasDerivedFrom, URIRef(namespaces.thing("span", span.key))))
 
 
+def _load_linked(project: Project, path: Path, graph: Graph) -> None:
+    """Merge a committed links/dataset file as it is: its facts come from reference datasets and
+    carry their own provenance (prov:wasDerivedFrom a dataset), not quotes."""
+    name = _rel(project, path)
+    linked = io.parse_rdf(path, source=name, base=namespaces.ID)
+    for s, p, o in linked:
+        if isinstance(s, BNode) or isinstance(o, BNode):
+            raise InputError(f"blank node in data (<{p}>): give every node an IRI", source=name)
+        if p == KG.sourceQuote:
+            raise InputError(f"<{s}>: kg:sourceQuote belongs in graph/facts/, not here", source=name)
+        graph.add((s, p, o))
+
+
 def assemble(project: Project) -> Assembly:
     """Everything the build writes, before validation. Raises InputError on any bad input."""
     seed_text, seed_bytes = read_seed(project)
@@ -310,6 +324,8 @@ def assemble(project: Project) -> Assembly:
     time_nodes: set[URIRef] = set()
     for path in project.fact_files:
         _load_facts(project, path, seed_text, graph, spans, time_nodes)
+    for path in project.linked_files:
+        _load_linked(project, path, graph)
     for key in sorted(spans):
         for triple in span_triples(spans[key], seed_text):
             graph.add(triple)  # type: ignore[arg-type]

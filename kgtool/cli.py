@@ -83,3 +83,4 @@ def main() -> None:
 from kgtool import cli_build as _cli_build  # noqa: E402,F401
 from kgtool import cli_query as _cli_query  # noqa: E402,F401
 from kgtool import cli_link as _cli_link  # noqa: E402,F401
+from kgtool import cli_store as _cli_store  # noqa: E402,F401

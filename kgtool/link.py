@@ -814,6 +814,16 @@ def to_graph(result: LinkResult, date: str) -> "object":
         else:
             g.add((t, U(SKOS + "inScheme"), U(GBT4754)))
             g.add((t, U(PROV + "wasDerivedFrom"), U(dataset_iri(GBT4754_TABLE))))
+    schemes = ((nbs_scheme, "统计用区划代码(2023年)", "NBS statistical division codes (2023)",
+                NBS_DIVISIONS),
+               (U(GBT4754), "国民经济行业分类(GB/T 4754-2017)",
+                "Industrial classification for national economic activities (GB/T 4754-2017)",
+                GBT4754_TABLE))
+    for scheme, zh, en, profile in schemes:
+        g.add((scheme, RDF.type, U(SKOS + "ConceptScheme")))
+        g.add((scheme, U(SKOS + "prefLabel"), Literal(zh, lang="zh-Hans")))
+        g.add((scheme, U(SKOS + "prefLabel"), Literal(en, lang="en")))
+        g.add((scheme, U(PROV + "wasDerivedFrom"), U(dataset_iri(profile))))
     coll = U(INDUSTRIAL)
     g.add((coll, RDF.type, U(SKOS + "Collection")))
     g.add((coll, U(SKOS + "prefLabel"), Literal("工业大类(门类B、C、D的41个大类)", lang="zh-Hans")))

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any, Protocol, TextIO
+from typing import Any, TextIO
 
-from kgtool.namespaces import PREFIXES
+from kgtool.namespaces import ID, PREFIXES
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
@@ -26,10 +26,6 @@ XSD_STRING = XSD + "string"
 SELECT_FORMATS = ("table", "csv", "tsv", "json", "jsonl", "xml")
 GRAPH_FORMATS = ("turtle", "nt", "jsonld")
 ALL_FORMATS = SELECT_FORMATS + GRAPH_FORMATS
-
-
-class Term(Protocol):  # pyoxigraph NamedNode / BlankNode / Literal / Triple
-    value: str
 
 
 def _json() -> Any:
@@ -55,9 +51,14 @@ class LangCase:
             self.table.setdefault(tag.lower(), tag)
 
     def add_from_text(self, text: str) -> None:
-        """Record the tags written with capitals in RDF or SPARQL text (first spelling wins)."""
-        for m in _LANGTAG_IN_TEXT.finditer(text):
-            tag = m.group(1)
+        """Record the tags written with capitals in RDF or SPARQL text (first spelling wins).
+
+        Turtle-family `"x"@tag` is searched by its literal `@` (fast); the RDF/XML and JSON-LD
+        spellings only when the text contains them."""
+        found = [m.group(1) for m in _LANGTAG_AT.finditer(text)]
+        if "xml:lang" in text or '"@language"' in text:
+            found += [m.group(1) for m in _LANGTAG_IN_TEXT.finditer(text)]
+        for tag in found:
             if tag != tag.lower():
                 self.table.setdefault(tag.lower(), tag)
 
@@ -87,6 +88,7 @@ class LangCase:
 
 
 # Turtle/TriG/N-Triples `"x"@tag`, RDF/XML `xml:lang="tag"`, JSON-LD `"@language": "tag"`.
+_LANGTAG_AT = re.compile(r"@([A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})+)")
 _LANGTAG_IN_TEXT = re.compile(r'(?:["\']@|xml:lang=["\']|"@language"\s*:\s*")'
                               r'([A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})+)')
 
@@ -321,8 +323,12 @@ def write_select(out: TextIO, fmt: str, variables: list[str], rows: Iterable[Row
 
 
 def _table_cell(term: Any, lang: LangCase, prefixes: Prefixes) -> str:
+    """A compact, human cell: prefixed names, and things under `…/id/` relative to it, as the
+    built Turtle writes them under its `@base` (`<place/松江区>`)."""
     if term is None:
         return ""
+    if _kind(term) == "uri" and term.value.startswith(ID) and prefixes.compact(term.value, False) is None:
+        return f"<{term.value[len(ID):]}>"
     s = term_turtle(term, lang, prefixes, strict=False)
     return s.replace("\\n", "⏎").replace("\\r", "").replace("\\t", " ")
 

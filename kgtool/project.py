@@ -43,6 +43,23 @@ class Project:
         return self.data_dir / "ontology" / "shapes.ttl"
 
     @property
+    def link_shapes(self) -> Path:
+        """Shapes for the committed links (graph/links.ttl), loaded beside ontology/shapes.ttl."""
+        return self.data_dir / "ontology" / "shapes-links.ttl"
+
+    @property
+    def shapes_files(self) -> list[Path]:
+        """Every shapes file validation uses: the core shapes, plus the link shapes when present."""
+        return [self.shapes, *([self.link_shapes] if self.link_shapes.is_file() else [])]
+
+    @property
+    def linked_files(self) -> list[Path]:
+        """Committed files the build merges into the graph as they are: the links to reference
+        datasets (written by `kgtool link`) and the DCAT/VoID description of the dataset."""
+        names = ("links.ttl", "dataset.ttl")
+        return [p for p in (self.data_dir / "graph" / n for n in names) if p.is_file()]
+
+    @property
     def seed(self) -> Path:
         return self.data_dir / "seeds" / SEED_NAME
 

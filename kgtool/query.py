@@ -18,19 +18,18 @@ import io
 import os
 import re
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, TextIO
 
 import pyoxigraph as ox
 
 from kgtool import output, sparql_policy
-from kgtool.errors import (INPUT, InputError, KgtoolError, PolicyError, QueryTimeout, RemoteError,
+from kgtool.errors import (InputError, KgtoolError, PolicyError, QueryTimeout, RemoteError,
                            UsageError)
 from kgtool.namespaces import PREFIXES
 from kgtool.project import Project
 
-NAME_RE = re.compile(r"^[a-z][a-z0-9_-]*$")
+NAME_RE = r"^[a-z][a-z0-9_-]*$"
 LANG_SCAN_LIMIT = 8 * 1024 * 1024   # scan files up to this size for language tags as written
 DATA_FORMATS = {"turtle": "ttl", "ttl": "ttl", "nt": "nt", "ntriples": "nt", "nq": "nq",
                 "nquads": "nq", "trig": "trig", "xml": "rdf", "rdfxml": "rdf", "jsonld": "jsonld"}
@@ -38,20 +37,24 @@ DATA_FORMATS = {"turtle": "ttl", "ttl": "ttl", "nt": "nt", "ntriples": "nt", "nq
 
 # ------------------------------------------------------------------------ query text
 
-@dataclass(frozen=True)
+# Plain classes, not dataclasses: each @dataclass costs ~0.5 ms at import, on every start-up.
 class QueryText:
     """A query and where it came from (the SOURCE of error messages)."""
 
-    text: str
-    source: str
+    __slots__ = ("text", "source")
+
+    def __init__(self, text: str, source: str) -> None:
+        self.text = text
+        self.source = source
 
 
-@dataclass(frozen=True)
 class NamedQuery:
-    name: str
-    path: Path
-    title: str
-    description: str
+    """A bundled `.rq` file with the title and description of its header comment."""
+
+    __slots__ = ("name", "path", "title", "description")
+
+    def __init__(self, name: str, path: Path, title: str, description: str) -> None:
+        self.name, self.path, self.title, self.description = name, path, title, description
 
 
 class QuerySyntaxError(InputError):
@@ -93,7 +96,9 @@ def _header(text: str) -> dict[str, str]:
 
 
 def queries_dir(project: Project | None = None) -> Path:
-    return project.queries_dir if project is not None else Path(__file__).parent / "queries"
+    """The package's `queries/` folder (the same place as `Project.queries_dir`, found without
+    importlib.resources, which costs ~5 ms to import)."""
+    return Path(__file__).parent / "queries"
 
 
 def named_queries(project: Project | None = None) -> list[NamedQuery]:
@@ -133,7 +138,7 @@ def resolve_query(arg: str | None, query_file: str | None,
     assert arg is not None
     if arg == "-":
         return QueryText((stdin or sys.stdin).read(), "<stdin>")
-    if NAME_RE.match(arg):
+    if re.match(NAME_RE, arg):
         path = queries_dir(project) / f"{arg}.rq"
         if not path.is_file():
             names = ", ".join(q.name for q in named_queries(project)) or "none"
@@ -145,9 +150,10 @@ def resolve_query(arg: str | None, query_file: str | None,
 
 # ------------------------------------------------------------------------ parameters
 
-_PNAME_LIKE = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]*:\S*$|^:\S*$")
-_NUMBER = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$")
-_VARNAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# Patterns used only with --param: compiled on first use (re's cache), not at import.
+_PNAME_LIKE = r"^[A-Za-z][A-Za-z0-9_.-]*:\S*$|^:\S*$"
+_NUMBER = r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$"
+_VARNAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
 
 
 def parse_term(value: str, prefixes: dict[str, str]) -> Any:
@@ -158,8 +164,8 @@ def parse_term(value: str, prefixes: dict[str, str]) -> Any:
     v = value.strip()
     if not v:
         return ox.Literal("")
-    if v[0] in "<\"'" or _NUMBER.match(v) or v in ("true", "false") or _PNAME_LIKE.match(v):
-        if _PNAME_LIKE.match(v) and not v.startswith(("<", '"', "'")):
+    if v[0] in "<\"'" or re.match(_NUMBER, v) or v in ("true", "false") or re.match(_PNAME_LIKE, v):
+        if re.match(_PNAME_LIKE, v) and not v.startswith(("<", '"', "'")):
             prefix = v.split(":", 1)[0]
             if prefix not in prefixes:
                 raise ValueError(f"unknown prefix {prefix + ':'!r} (quote the value to pass a string)")
@@ -184,7 +190,7 @@ def parse_params(params: list[str] | tuple[str, ...], info: sparql_policy.QueryI
     for raw in params:
         name, sep, value = raw.partition("=")
         name = name.strip().lstrip("?$")
-        if not sep or not _VARNAME.match(name):
+        if not sep or not re.match(_VARNAME, name):
             raise UsageError(f"malformed --param {raw!r}: expected NAME=VALUE")
         if name not in info.variables:
             raise UsageError(f"--param {name}: the query has no variable ?{name}")
@@ -199,13 +205,13 @@ def parse_params(params: list[str] | tuple[str, ...], info: sparql_policy.QueryI
 
 # ------------------------------------------------------------------------ data
 
-@dataclass
 class DataSource:
     """An RDF input: a path, or `-` with `content` read from stdin and an explicit format."""
 
-    path: str
-    fmt: str | None = None
-    content: bytes | None = None
+    __slots__ = ("path", "fmt", "content")
+
+    def __init__(self, path: str, fmt: str | None = None, content: bytes | None = None) -> None:
+        self.path, self.fmt, self.content = path, fmt, content
 
     def rdf_format(self) -> Any:
         if self.fmt:
@@ -224,7 +230,7 @@ class DataSource:
         return fmt
 
 
-_OX_POS = re.compile(r"line (\d+)(?: between)? column[s]? (\d+)|at line (\d+) between columns (\d+)")
+_OX_POS = r"line (\d+)(?: between)? column[s]? (\d+)|at line (\d+) between columns (\d+)"
 
 
 def load_store(sources: list[DataSource]) -> tuple[Any, output.LangCase, bool]:
@@ -262,7 +268,7 @@ def load_store(sources: list[DataSource]) -> tuple[Any, output.LangCase, bool]:
             raise InputError("is a directory, not an RDF file", source=name) from None
         except SyntaxError as exc:
             msg = " ".join(str(exc).split())
-            m = _OX_POS.search(msg)
+            m = re.search(_OX_POS, msg)
             line = col = None
             if m:
                 line = int(m.group(1) or m.group(3))
@@ -293,18 +299,17 @@ def default_sources(project: Project, *, rebuild: bool = True,
 
 # ------------------------------------------------------------------------ running
 
-@dataclass
 class QueryRequest:
-    query: QueryText
-    sources: list[DataSource]
-    params: list[str] = field(default_factory=list)
-    fmt: str | None = None
-    limit: int | None = None
-    allow_service: bool = False
-    allow_from: bool = False
-    ask_exit: bool = False
-    tty: bool = False
-    info: sparql_policy.QueryInfo | None = None   # from prepare(), if the caller already ran it
+    """Everything one `kgtool query` run needs; `info` is prepare()'s result when already known."""
+
+    def __init__(self, query: QueryText, sources: list[DataSource], *,
+                 params: list[str] | None = None, fmt: str | None = None,
+                 limit: int | None = None, allow_service: bool = False, allow_from: bool = False,
+                 ask_exit: bool = False, tty: bool = False,
+                 info: sparql_policy.QueryInfo | None = None) -> None:
+        self.query, self.sources, self.params = query, sources, list(params or [])
+        self.fmt, self.limit, self.tty, self.info = fmt, limit, tty, info
+        self.allow_service, self.allow_from, self.ask_exit = allow_service, allow_from, ask_exit
 
 
 def prepare(query: QueryText, *, allow_service: bool = False,
@@ -536,5 +541,4 @@ def run_with_timeout(func: Callable[[TextIO, TextIO], int], timeout: float,
 
 __all__ = ["QueryText", "NamedQuery", "QuerySyntaxError", "DataSource", "QueryRequest",
            "resolve_query", "named_queries", "parse_term", "parse_params", "load_store",
-           "default_sources", "prepare", "choose_format", "run_query", "run_with_timeout",
-           "INPUT", "PolicyError"]
+           "default_sources", "prepare", "choose_format", "run_query", "run_with_timeout"]

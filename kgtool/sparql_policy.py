@@ -21,7 +21,6 @@ This module imports nothing heavy: the query path must start fast.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 from kgtool.errors import InputError, PolicyError
 
@@ -57,45 +56,51 @@ _U = _ascii_only(_LETTERS + "_")                    # PN_CHARS_U
 _CH = _ascii_only(_LETTERS + "_-0123456789")        # PN_CHARS
 _CH_DOT = _ascii_only(_LETTERS + "_-0123456789.")
 _VARCH = _ascii_only(_LETTERS + "_0123456789")
-_PN_PREFIX = f"{_BASE}(?:{_CH_DOT}*{_CH})?"
-_PLX = r"%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?#@%]"
-_LOCAL_START = _ascii_only(_LETTERS + "_:0123456789")
-_LOCAL_MID = _ascii_only(_LETTERS + "_-0123456789.:")
-_LOCAL_END = _ascii_only(_LETTERS + "_-0123456789:")
-_PN_LOCAL = f"(?:{_LOCAL_START}|{_PLX})(?:(?:{_LOCAL_MID}|{_PLX})*(?:{_LOCAL_END}|{_PLX}))?"
+# Prefixed names are matched greedily and trailing dots given back afterwards (a local name
+# cannot end with `.`, which is then the triple's full stop): simpler and cheaper to compile
+# than the grammar's exact "no dot at the end" pattern.
+_PNAME_RE = f"(?:{_BASE}{_CH_DOT}*)?:(?:{_ascii_only(_LETTERS + '_-0123456789.:')}|%[0-9A-Fa-f]{{2}}|\\\\[_~.\\-!$&'()*+,;=/?#@%])*"
 
-_TOKEN_RES: list[tuple[str, re.Pattern[str]]] = [
-    (WS, re.compile(r"[ \t\r\n]+")),
-    (COMMENT, re.compile(r"#[^\r\n]*")),
-    (STRING, re.compile(r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
-                        r'|"(?:[^"\\\r\n]|\\.)*"|\'(?:[^\'\\\r\n]|\\.)*\'', re.S)),
-    (IRI, re.compile(r'<[^<>"{}|^`\\\x00-\x20]*>')),
-    (VAR, re.compile(f"[?$]{_VARCH}+")),
-    (BNODE, re.compile(f"_:{_VARCH}(?:{_CH_DOT}*{_CH})?")),
-    (PNAME, re.compile(f"(?:{_PN_PREFIX})?:(?:{_PN_LOCAL})?")),
-    (LANGTAG, re.compile(r"@[A-Za-z]+(?:-[A-Za-z0-9]+)*")),
-    (NUMBER, re.compile(r"[0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?|[0-9]+\.[0-9]*(?:[eE][+-]?[0-9]+)?")),
-    (WORD, re.compile(r"[A-Za-z_][A-Za-z0-9_]*")),
-    (PUNCT, re.compile(r"\^\^|\|\||&&|!=|<=|>=|[{}()\[\];,.*=<>!+\-/|^?$@a-zA-Z]|.", re.S)),
+_TOKEN_RES: list[tuple[str, str]] = [
+    (WS, r"[ \t\r\n]+"),
+    (COMMENT, r"#[^\r\n]*"),
+    (STRING, r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
+                        r'|"(?:[^"\\\r\n]|\\.)*"|\'(?:[^\'\\\r\n]|\\.)*\''),
+    (IRI, r'<[^<>"{}|^`\\\x00-\x20]*>'),
+    (VAR, f"[?$]{_VARCH}+"),
+    (BNODE, f"_:{_VARCH}(?:{_CH_DOT}*{_CH})?"),
+    (PNAME, _PNAME_RE),
+    (LANGTAG, r"@[A-Za-z]+(?:-[A-Za-z0-9]+)*"),
+    (NUMBER, r"[0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?|[0-9]+\.[0-9]*(?:[eE][+-]?[0-9]+)?"),
+    (WORD, r"[A-Za-z_][A-Za-z0-9_]*"),
+    (PUNCT, r"\^\^|\|\||&&|!=|<=|>=|[{}()\[\];,.*=<>!+\-/|^?$@a-zA-Z]|."),
 ]
+# One alternation of the above, in the same order (first alternative wins, as in the loop a
+# lexer would write): one regex call per token instead of up to eleven.
+_MASTER = re.compile("|".join(f"(?P<{kind}>{rx})" for kind, rx in _TOKEN_RES), re.S)
 
 
-@dataclass(frozen=True)
 class Token:
-    kind: str
-    text: str
-    line: int      # 1-based
-    column: int    # 1-based, in code points
+    """One lexical token; `line` and `column` are 1-based, the column in code points."""
+
+    __slots__ = ("kind", "text", "line", "column")
+
+    def __init__(self, kind: str, text: str, line: int, column: int) -> None:
+        self.kind, self.text, self.line, self.column = kind, text, line, column
+
+    def __repr__(self) -> str:
+        return f"Token({self.kind}, {self.text!r}, {self.line}:{self.column})"
 
 
-@dataclass
 class QueryInfo:
-    """What the lexer learnt about a query."""
+    """What the lexer learnt about a query: its form (SELECT, CONSTRUCT, DESCRIBE, ASK or None),
+    the PREFIX declarations, the variables and the significant tokens."""
 
-    form: str | None                       # SELECT, CONSTRUCT, DESCRIBE, ASK (None if not found)
-    prefixes: dict[str, str] = field(default_factory=dict)   # declared with PREFIX
-    variables: set[str] = field(default_factory=set)
-    tokens: list[Token] = field(default_factory=list)
+    def __init__(self, form: str | None, tokens: list[Token]) -> None:
+        self.form = form
+        self.prefixes: dict[str, str] = {}
+        self.variables: set[str] = set()
+        self.tokens = tokens
 
 
 def tokenize(text: str, source: str = "<query>") -> list[Token]:
@@ -108,14 +113,14 @@ def tokenize(text: str, source: str = "<query>") -> list[Token]:
     n = len(text)
     while pos < n:
         ch = text[pos]
-        m: re.Match[str] | None = None
-        kind = PUNCT
-        for kind, rx in _TOKEN_RES:
-            m = rx.match(text, pos)
-            if m:
-                break
-        assert m is not None  # the last pattern matches any character
+        m = _MASTER.match(text, pos)
+        assert m is not None and m.lastgroup is not None  # the last pattern matches anything
+        kind = m.lastgroup
         tok_text = m.group(0)
+        end = m.end()
+        if kind in (PNAME, BNODE) and tok_text.endswith("."):
+            tok_text = tok_text.rstrip(".")
+            end = pos + len(tok_text)
         if kind == PUNCT and ch in "\"'":
             raise InputError("unterminated string", source=source, line=line,
                              column=pos - line_start + 1)
@@ -124,7 +129,7 @@ def tokenize(text: str, source: str = "<query>") -> list[Token]:
         if newlines:
             line += newlines
             line_start = pos + tok_text.rfind("\n") + 1
-        pos = m.end()
+        pos = end
     return tokens
 
 

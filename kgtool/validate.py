@@ -21,7 +21,7 @@ import os
 import unicodedata
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 import rdflib
 import rdflib.plugins.sparql
@@ -218,7 +218,9 @@ class PreparedSPARQLProcessor(SPARQLProcessor):
 
     _cache: dict[tuple, object] = {}
 
-    def query(self, strOrQuery, initBindings=None, initNs=None, base=None, DEBUG=False):  # noqa: N803
+    def query(self, strOrQuery: Any, initBindings: Mapping[str, Any] | None = None,  # noqa: N803
+              initNs: Mapping[str, Any] | None = None, base: str | None = None,
+              DEBUG: bool = False) -> Any:
         if isinstance(strOrQuery, str):
             bound = frozenset(str(k) for k in (initBindings or {}))
             key = (strOrQuery, bound, base, tuple(sorted((initNs or {}).items())))
@@ -277,6 +279,8 @@ def validate(data: Graph | Sequence[str | os.PathLike[str]], project: Project, *
     rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS = False
     rdflib.plugin.register("sparql", Processor, __name__, "PreparedSPARQLProcessor")
     shapes = _require(project, project.shapes, "the shapes")
+    for extra in project.shapes_files[1:]:
+        shapes += _require(project, extra, "the link shapes")
     ontology = _require(project, project.ontology, "the ontology")
     if not allow_unsafe_shapes:
         check_shapes_policy(shapes, ontology, source=_rel(project, project.shapes))

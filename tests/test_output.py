@@ -69,6 +69,7 @@ def test_table_aligns_cjk_double_width():
     widths = {output.display_width(line) for line in lines}
     assert len(widths) == 1, lines          # every line as wide as the others on a terminal
     assert '"松江区"@zh-Hans' in text and "1718" in text and "_:b0" in text
+    assert "| <place/松江区> " in text          # things relative to …/id/, as under @base
 
 
 def test_display_width():

@@ -6,6 +6,7 @@ form and datatype. Runs every bundled named query over the built graph too, when
 """
 from __future__ import annotations
 
+import functools
 import json
 import os
 from collections import Counter
@@ -99,11 +100,15 @@ BUILT = Path(os.environ.get("KGTOOL_TEST_GRAPH", ROOT / "graph" / "songjiang.ttl
 NAMED = sorted((ROOT / "kgtool" / "queries").glob("cq0*.rq"))
 
 
+@functools.lru_cache(maxsize=1)
+def built_graph() -> Graph:
+    return Graph().parse(BUILT, format="turtle")
+
+
 @pytest.mark.skipif(not BUILT.exists(), reason="graph/songjiang.ttl not built yet")
 @pytest.mark.parametrize("path", NAMED, ids=[p.stem for p in NAMED])
 def test_engines_agree_on_named_queries(path):
     query = path.read_text(encoding="utf-8")
-    graph = Graph().parse(BUILT, format="turtle")
     got = via_cli(query, BUILT)
     assert got, f"{path.stem} returned nothing on the built graph"
-    assert got == via_rdflib(query, graph)
+    assert got == via_rdflib(query, built_graph())

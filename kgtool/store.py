@@ -1,0 +1,333 @@
+"""A persistent pyoxigraph (RocksDB) store: load large data once, query it many times.
+
+Why: `kgtool query` parses its input files on every run, which is fine for the article's graph and
+too slow for national reference data with millions of triples. `--store DIR` (or `$KGTOOL_STORE`)
+keeps the parsed data on disk; `kgtool load` fills it with pyoxigraph's bulk loader, which writes
+sorted files directly and is the fastest path the engine offers (bench/store_load.py compares the
+two side by side).
+
+Layout: each loaded file goes into its own named graph (its `file://` IRI, or `--graph IRI`), so a
+file can be replaced or pushed on its own; dataset formats (TriG, N-Quads) keep their own graphs.
+Queries see the union of all graphs as the default graph, like `kgtool query` over several files.
+
+What a store does not keep: lexical spelling. The engine stores values, so `"2.60"^^xsd:decimal`
+comes back as `"2.6"` and `@zh-Hans` as `@zh-hans`. Language-tag case is restored from a side file
+(`kgtool-store.json`, the tags as the loaded files wrote them); number spelling is not. Exports
+from a store therefore keep values, not necessarily their spelling (docs/server.md).
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from kgtool.errors import InputError, PolicyError, UsageError
+
+STORE_ENV = "KGTOOL_STORE"
+META_NAME = "kgtool-store.json"
+FORMATS = {"ttl": "ttl", "turtle": "ttl", "nt": "nt", "ntriples": "nt", "nq": "nq",
+           "nquads": "nq", "trig": "trig", "rdf": "rdf", "xml": "rdf", "rdfxml": "rdf",
+           "owl": "rdf", "jsonld": "jsonld", "json": "jsonld"}
+# Tags written with capitals, in Turtle/N-Triples (`"x"@zh-Hans`), RDF/XML (`xml:lang="zh-Hans"`)
+# and JSON-LD (`"@language": "zh-Hans"`); only these need restoring after the engine lower-cases.
+_TAG_RE = re.compile(rb'(?:"@|xml:lang=["\']|"@language"\s*:\s*")([A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})+)')
+
+
+def store_dir(option: str | os.PathLike[str] | None) -> Path | None:
+    """The store to use: the `--store` option, else `$KGTOOL_STORE`, else None (no store)."""
+    value = option if option is not None else os.environ.get(STORE_ENV) or None
+    return Path(value) if value else None
+
+
+def rdf_format(path: str, fmt: str | None = None) -> Any:
+    """The pyoxigraph format for `path` (from `fmt`, else the extension); UsageError if unknown."""
+    key = (fmt or Path(path).suffix.lstrip(".")).lower()
+    ext = FORMATS.get(key)
+    if ext is None:
+        raise UsageError(f"cannot tell the RDF format of {path}; use .ttl .nt .nq .trig .rdf "
+                         ".jsonld or --format", source=path)
+    return ox.RdfFormat.from_extension(ext)
+
+
+def file_graph_iri(path: str | os.PathLike[str]) -> str:
+    """The named graph a file is loaded into by default: its absolute `file://` IRI (as Jena's
+    `--namedGraph` names it), stable for a given path and unambiguous across folders."""
+    return Path(path).resolve().as_uri()
+
+
+# ------------------------------------------------------------------------ metadata
+
+def read_meta(directory: Path) -> dict[str, Any]:
+    """The side file: language tags as written, and what was loaded into which graph."""
+    try:
+        return json.loads((directory / META_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {"langtags": {}, "graphs": {}}
+
+
+def _write_meta(directory: Path, meta: dict[str, Any]) -> None:
+    tmp = directory / (META_NAME + ".tmp")
+    tmp.write_text(json.dumps(meta, ensure_ascii=False, indent=1, sort_keys=True), encoding="utf-8")
+    os.replace(tmp, directory / META_NAME)
+
+
+def lang_case(directory: Path) -> Any:
+    """A `kgtool.output.LangCase` that restores the tags as the loaded files wrote them."""
+    from kgtool.output import LangCase  # noqa: PLC0415
+
+    return LangCase(read_meta(directory).get("langtags", {}).values())
+
+
+# ------------------------------------------------------------------------ opening
+
+def open_store(directory: str | os.PathLike[str], *, read_only: bool = False,
+               create: bool = False) -> Any:
+    """Open the store at `directory`. Read-only opens need an existing store; a missing store is
+    an InputError (exit 3) unless `create`."""
+    path = Path(directory)
+    if not create and not (path / "CURRENT").is_file():
+        raise InputError("no kgtool store here; create one with `kgtool load --store DIR FILE...`",
+                         source=str(path))
+    try:
+        if read_only:
+            return ox.Store.read_only(str(path))
+        path.mkdir(parents=True, exist_ok=True)
+        return ox.Store(str(path))
+    except OSError as exc:
+        msg = " ".join(str(exc).split())
+        if "lock" in msg.lower():
+            msg = ("the store is in use by another kgtool process (a running `load` or `serve`?); "
+                   + msg)
+        raise InputError(f"cannot open store: {msg}", source=str(path)) from None
+
+
+class UnionView:
+    """A store whose default graph is the union of all its graphs, for code that calls
+    `store.query(text, prefixes=...)` without `use_default_graph_as_union` (`kgtool.stats`,
+    `kgtool.describe`): files loaded one per named graph are then queried as one graph, exactly
+    as `kgtool query --data a.ttl --data b.ttl` sees them. An explicit dataset (`default_graph`)
+    or an explicit `use_default_graph_as_union` from the caller wins."""
+
+    def __init__(self, store: Any) -> None:
+        self.store = store
+
+    def query(self, query: str, **kwargs: Any) -> Any:
+        if "default_graph" not in kwargs or kwargs["default_graph"] is None:
+            kwargs.pop("default_graph", None)
+            kwargs["use_default_graph_as_union"] = True
+        return self.store.query(query, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.store, name)
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.store)
+
+    def __len__(self) -> int:
+        return len(self.store)
+
+
+def open_for_query(directory: str | os.PathLike[str]) -> tuple[Any, Any, bool]:
+    """(store, LangCase, union) for the query path: the same triple `kgtool.query.load_store`
+    returns, so `run_query`, `stats` and `describe` work unchanged on a store. The default graph
+    is the union of all graphs (union=True, and the store is a `UnionView`), as when querying
+    several files."""
+    directory = Path(directory)
+    return UnionView(open_store(directory, read_only=True)), lang_case(directory), True
+
+
+def graphs(directory: str | os.PathLike[str]) -> list[tuple[str, int]]:
+    """The named graphs in the store with their triple counts (`(\"\", n)` for the default graph)."""
+    st = open_store(directory, read_only=True)
+    out = []
+    for row in st.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g "
+                        "ORDER BY ?g"):
+        out.append((row["g"].value, int(row["n"].value)))
+    n_default = int(next(iter(st.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")))["n"].value)
+    if n_default:
+        out.insert(0, ("", n_default))
+    return out
+
+
+def quads(directory: str | os.PathLike[str], graph: str | None = None) -> Iterator[Any]:
+    """Every quad (or those of one named graph), for export and push."""
+    st = open_store(directory, read_only=True)
+    g = ox.NamedNode(graph) if graph else None
+    return iter(st.quads_for_pattern(None, None, None, g))
+
+
+def dump_nquads(directory: str | os.PathLike[str]) -> bytes:
+    """The whole store as N-Quads, language tags restored (for `kgtool export` from a store).
+    Values are kept; lexical spelling of numbers is the engine's canonical one."""
+    from kgtool import output  # noqa: PLC0415
+
+    lang = lang_case(Path(directory))
+    lines = []
+    for q in quads(directory):
+        g = q.graph_name
+        tail = " ." if isinstance(g, ox.DefaultGraph) else f" {output.term_nt(g, lang)} ."
+        lines.append(f"{output.term_nt(q.subject, lang)} {output.term_nt(q.predicate, lang)} "
+                     f"{output.term_nt(q.object, lang)}{tail}\n")
+    lines.sort()
+    return "".join(lines).encode("utf-8")
+
+
+def rdflib_graph(directory: str | os.PathLike[str]) -> Any:
+    """All triples of the store (graphs merged) as an rdflib Graph, for `kgtool export`'s
+    writers. Values as the store keeps them (canonical numbers), tags as the files wrote them."""
+    from rdflib import Graph  # noqa: PLC0415
+
+    from kgtool import output  # noqa: PLC0415
+
+    lang = lang_case(Path(directory))
+    lines = {f"{output.term_nt(q.subject, lang)} {output.term_nt(q.predicate, lang)} "
+             f"{output.term_nt(q.object, lang)} .\n" for q in quads(directory)}
+    g = Graph(bind_namespaces="none")
+    g.parse(data="".join(sorted(lines)), format="nt")
+    return g
+
+
+# ------------------------------------------------------------------------ loading
+
+class _CountingReader:
+    """A binary file wrapper handed to the bulk loader: counts bytes for the progress bar, picks up
+    language tags as written, and refuses RDF/XML DOCTYPEs (entity expansion, a "billion
+    laughs" input never finishes). Reads stay in large chunks, so the loader's speed is kept."""
+
+    def __init__(self, fh: Any, on_bytes: Callable[[int], None] | None, is_xml: bool,
+                 source: str) -> None:
+        self.fh, self.on_bytes, self.is_xml, self.source = fh, on_bytes, is_xml, source
+        self.tags: dict[str, str] = {}
+        self._tail = b""
+
+    def read(self, n: int = -1) -> bytes:
+        data = self.fh.read(n if n and n > 0 else 1 << 20)
+        if data:
+            window = self._tail + data
+            if self.is_xml and b"<!doctype" in window.lower():
+                raise PolicyError("DOCTYPE declarations are refused in RDF/XML input (entity "
+                                  "expansion)", source=self.source)
+            if b"@" in window or b"lang" in window:
+                for m in _TAG_RE.finditer(window):
+                    if m.end() == len(window):
+                        continue  # maybe cut by the chunk end; seen whole in the next window
+                    tag = m.group(1).decode("ascii")
+                    if tag != tag.lower():
+                        self.tags.setdefault(tag.lower(), tag)
+            self._tail = data[-64:]
+            if self.on_bytes:
+                self.on_bytes(len(data))
+        return data
+
+    def readable(self) -> bool:
+        return True
+
+
+class LoadSummary:
+    """What `kgtool load` reports: triples (quads) added, seconds, and per-graph counts."""
+
+    def __init__(self) -> None:
+        self.triples = 0
+        self.seconds = 0.0
+        self.graphs: dict[str, int] = {}
+
+    @property
+    def rate(self) -> float:
+        return self.triples / self.seconds if self.seconds > 0 else 0.0
+
+
+def load_files(directory: str | os.PathLike[str], paths: Sequence[str], *, graph: str | None = None,
+               default_graph: bool = False, fmt: str | None = None, replace: bool = True,
+               on_bytes: Callable[[int], None] | None = None) -> LoadSummary:
+    """Bulk-load `paths` into the store at `directory` (created if missing).
+
+    Each triple file goes into its own named graph (`file_graph_iri`), or all into `graph`, or into
+    the default graph with `default_graph`. With `replace` (the default) a graph is cleared before
+    its file is loaded again, so loading twice leaves the same state. TriG/N-Quads keep their own
+    graphs. `on_bytes(n)` is called as input is read (progress bars)."""
+    if graph and default_graph:
+        raise UsageError("--graph and --default-graph exclude each other", source="--graph")
+    directory = Path(directory)
+    plan = []
+    for p in paths:
+        if not Path(p).is_file():
+            raise InputError("no such file" if not Path(p).exists() else "not a file", source=p)
+        f = rdf_format(p, fmt)
+        if f.supports_datasets and (graph or default_graph):
+            raise UsageError(f"{p} holds named graphs of its own; --graph/--default-graph apply to "
+                             "triple formats only", source=p)
+        target = None if f.supports_datasets or default_graph else (graph or file_graph_iri(p))
+        plan.append((p, f, target))
+    st = open_store(directory, create=True)
+    meta = read_meta(directory)
+    summary = LoadSummary()
+    t0 = time.perf_counter()
+    cleared: set[str] = set()
+    fresh: set[str] = set()   # graphs cleared and not yet loaded into
+
+    def cleared_now(g: str) -> bool:
+        return g in fresh
+
+    for p, f, target in plan:
+        to_graph = ox.NamedNode(target) if target else None
+        if replace and target and target not in cleared:
+            # Replace, not append: a re-load gives the same state. Only the first file for a
+            # shared --graph clears it.
+            if st.contains_named_graph(to_graph):
+                st.clear_graph(to_graph)
+            cleared.add(target)
+            fresh.add(target)
+        # After a clear the graph is empty: count only when appending.
+        before = _count(st, target) if target and not (replace and target in cleared
+                                                         and cleared_now(target)) else 0
+        try:
+            with open(p, "rb") as fh:
+                reader = _CountingReader(fh, on_bytes, f == ox.RdfFormat.RDF_XML, p)
+                st.bulk_load(reader, format=f, base_iri=Path(p).resolve().as_uri(),
+                             to_graph=to_graph)
+        except SyntaxError as exc:
+            raise InputError(f"cannot parse RDF: {' '.join(str(exc).split())}", source=p) from None
+        except OSError as exc:
+            raise InputError(f"cannot load: {' '.join(str(exc).split())}", source=p) from None
+        meta.setdefault("langtags", {}).update(reader.tags)
+        if target:
+            fresh.discard(target)
+            after = _count(st, target)
+            n = after - before
+            summary.graphs[target] = summary.graphs.get(target, 0) + n
+            meta.setdefault("graphs", {})[target] = {"source": str(Path(p).resolve()),
+                                                     "triples": after}
+        else:
+            n = -1
+        summary.triples += max(n, 0)
+    if any(t is None for _, _, t in plan):
+        # Dataset or default-graph loads: count what the store holds now.
+        summary.triples = sum(n for _, n in _all_counts(st))
+    st.flush()
+    summary.seconds = time.perf_counter() - t0
+    _write_meta(directory, meta)
+    del st
+    return summary
+
+
+def _count(st: Any, graph: str | None) -> int:
+    q = (f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}" if graph
+         else "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+    return int(next(iter(st.query(q)))["n"].value)
+
+
+def _all_counts(st: Any) -> list[tuple[str, int]]:
+    rows = st.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+    out = [(r["g"].value, int(r["n"].value)) for r in rows]
+    out.append(("", _count(st, None)))
+    return out
+
+
+__all__ = ["STORE_ENV", "store_dir", "open_store", "open_for_query", "load_files", "graphs",
+           "quads", "dump_nquads", "rdflib_graph", "UnionView", "lang_case", "file_graph_iri", "LoadSummary"]

@@ -1,0 +1,269 @@
+"""`kgtool push` and `kgtool remote-query` against a small local test store on 127.0.0.1.
+
+What Virtuoso (tests/test_virtuoso.py) cannot exercise is tested here: Basic and Bearer auth,
+netrc credentials, Fuseki- and GraphDB-style URL layouts, a store without the Graph Store
+Protocol (fallback to SPARQL Update with skolemized blank nodes), and failure reporting. The test
+store is an in-memory pyoxigraph behind http.server that records every request.
+"""
+from __future__ import annotations
+
+import base64
+import os
+import subprocess
+import sys
+import threading
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, Iterator
+
+import pyoxigraph as ox
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+USER, PASSWORD, TOKEN = "alice", "s3cret-pw", "tok-123456"
+BASIC = "Basic " + base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
+FACTS = "https://w3id.org/kgtool/graph/facts"
+
+DATA = """@prefix ex: <http://example.org/> .
+ex:a ex:label "松江"@zh-Hans ; ex:v 2.50 ; ex:b [ ex:c "x" ; ex:d [ ex:e 1 ] ] .
+"""
+
+
+class MockStore:
+    """Routes by vendor layout; `gsp=False` answers 405 to GSP like a store without it."""
+
+    def __init__(self, layout: str, auth: str | None = None, gsp: bool = True) -> None:
+        self.layout, self.auth, self.gsp = layout, auth, gsp
+        self.store = ox.Store()
+        self.log: list[tuple[str, str, str | None]] = []  # method, path?query, Authorization
+
+    def route(self, path: str) -> str | None:
+        table = {"fuseki": {"/ds/data": "gsp", "/ds/sparql": "query", "/ds/update": "update"},
+                 "graphdb": {"/repositories/r/rdf-graphs/service": "gsp", "/repositories/r": "query",
+                             "/repositories/r/statements": "update"},
+                 "generic": {"/sparql": "any"}}[self.layout]
+        return table.get(path)
+
+
+def _handler(mock: MockStore) -> type[BaseHTTPRequestHandler]:
+    class H(BaseHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:
+            pass
+
+        def _send(self, status: int, body: bytes = b"", ctype: str = "text/plain",
+                  extra: dict[str, str] | None = None) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(body)))
+            for k, v in (extra or {}).items():
+                self.send_header(k, v)
+            self.end_headers()
+            self.wfile.write(body)
+
+        def _handle(self) -> None:
+            parts = urllib.parse.urlsplit(self.path)
+            params = urllib.parse.parse_qs(parts.query)
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
+            got = self.headers.get("Authorization")
+            mock.log.append((self.command, self.path, got))
+            if mock.auth == "basic" and got != BASIC:
+                return self._send(401, b"<html><body><h1>401</h1><p>login needed</p></body></html>",
+                                  "text/html", {"WWW-Authenticate": 'Basic realm="test"'})
+            if mock.auth == "bearer" and got != f"Bearer {TOKEN}":
+                return self._send(401, b"bad token", extra={"WWW-Authenticate": "Bearer"})
+            kind = mock.route(parts.path)
+            if kind is None:
+                return self._send(404, b"no such path")
+            if kind == "any":
+                kind = ("update" if self.command == "POST" and "update" in
+                        (self.headers.get("Content-Type") or "") else
+                        "gsp" if "graph" in params else "query")
+            if kind == "gsp":
+                if not mock.gsp:
+                    return self._send(405, b"GSP not supported here")
+                g = ox.NamedNode(params["graph"][0])
+                if self.command == "PUT":
+                    mock.store.remove_graph(g) if mock.store.contains_named_graph(g) else None
+                    mock.store.load(body, format=ox.RdfFormat.N_TRIPLES, to_graph=g)
+                    return self._send(201)
+                if self.command == "DELETE":
+                    if not mock.store.contains_named_graph(g):
+                        return self._send(404)
+                    mock.store.remove_graph(g)
+                    return self._send(204)
+                return self._send(405)
+            if kind == "update":
+                try:
+                    mock.store.update(body.decode())
+                except SyntaxError as exc:
+                    return self._send(400, str(exc).encode())
+                return self._send(204)
+            query = params.get("query", [None])[0]
+            if query is None and self.command == "POST":
+                query = urllib.parse.parse_qs(body.decode()).get("query", [None])[0]
+            dg = [ox.NamedNode(g) for g in params.get("default-graph-uri", [])]
+            res = mock.store.query(query, default_graph=dg or None)
+            if isinstance(res, ox.QueryTriples):
+                data = ox.serialize(list(res), format=ox.RdfFormat.N_TRIPLES)
+                return self._send(200, data, "application/n-triples")
+            data = res.serialize(format=ox.QueryResultsFormat.XML)
+            return self._send(200, data, "application/sparql-results+xml")
+
+        do_GET = do_PUT = do_POST = do_DELETE = _handle
+
+    return H
+
+
+@pytest.fixture
+def mock_store(request: Any) -> Iterator[tuple[MockStore, str]]:
+    layout, auth, gsp = request.param
+    mock = MockStore(layout, auth, gsp)
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), _handler(mock))
+    t = threading.Thread(target=srv.serve_forever, daemon=True)
+    t.start()
+    base = f"http://127.0.0.1:{srv.server_port}"
+    base += {"fuseki": "/ds", "graphdb": "/repositories/r", "generic": "/sparql"}[layout]
+    try:
+        yield mock, base
+    finally:
+        srv.shutdown()
+        srv.server_close()
+
+
+def kgtool(args: list[str], env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    full = {k: v for k, v in os.environ.items()
+            if not k.startswith("KGTOOL_ENDPOINT_") and k not in ("KGTOOL_NETRC", "KGTOOL_STORE")}
+    full.update({"PYTHONPATH": str(ROOT), "HOME": "/nonexistent", **(env or {})})
+    return subprocess.run([sys.executable, "-m", "kgtool", *args], cwd=ROOT, env=full,
+                          capture_output=True, text=True, timeout=120)
+
+
+def _count(mock: MockStore, graph: str) -> int:
+    return len(list(mock.store.quads_for_pattern(None, None, None, ox.NamedNode(graph))))
+
+
+@pytest.mark.parametrize("mock_store", [("fuseki", "basic", True)], indirect=True)
+def test_fuseki_layout_basic_auth_and_redacted_log(mock_store: tuple[MockStore, str]) -> None:
+    mock, base = mock_store
+    env = {"KGTOOL_ENDPOINT_USER": USER, "KGTOOL_ENDPOINT_PASSWORD": PASSWORD}
+    r = kgtool(["push", "--endpoint", base, "--vendor", "fuseki", "-v"], env)
+    assert r.returncode == 0, r.stderr
+    assert "by gsp, verified" in r.stdout
+    paths = [p.split("?")[0] for _, p, _ in mock.log]
+    assert "/ds/data" in paths and "/ds/sparql" in paths
+    assert any(m == "PUT" and p.startswith("/ds/data?graph=") for m, p, _ in mock.log)
+    n = _count(mock, FACTS)
+    assert n > 1000
+    # -v shows the exchange but never the credentials.
+    assert "Authorization: [redacted]" in r.stderr
+    assert PASSWORD not in r.stderr and BASIC.split()[1] not in r.stderr
+    # Twice: the same state (PUT replaces).
+    before = sorted(str(q) for q in mock.store)
+    assert kgtool(["push", "--endpoint", base, "--vendor", "fuseki"], env).returncode == 0
+    assert sorted(str(q) for q in mock.store) == before
+    # Wrong password: one line, status and the server's message (HTML stripped), exit 6.
+    bad = kgtool(["push", "--endpoint", base, "--vendor", "fuseki"],
+                 {"KGTOOL_ENDPOINT_USER": USER, "KGTOOL_ENDPOINT_PASSWORD": "nope"})
+    assert bad.returncode == 6
+    assert bad.stderr.count("\n") == 1 and bad.stderr.startswith("error: HTTP 401 Unauthorized")
+    assert "login needed" in bad.stderr and "<html>" not in bad.stderr
+    # No credentials at all: the hint says where they come from.
+    none = kgtool(["push", "--endpoint", base, "--vendor", "fuseki"])
+    assert none.returncode == 6 and "KGTOOL_ENDPOINT_USER" in none.stderr
+    # Delete.
+    assert kgtool(["push", "--endpoint", base, "--vendor", "fuseki", "--delete"], env).returncode == 0
+    assert _count(mock, FACTS) == 0
+
+
+@pytest.mark.parametrize("mock_store", [("graphdb", "bearer", True)], indirect=True)
+def test_graphdb_layout_bearer_token(mock_store: tuple[MockStore, str], tmp_path: Path) -> None:
+    mock, base = mock_store
+    data = tmp_path / "extra.ttl"
+    data.write_text(DATA, encoding="utf-8")
+    r = kgtool(["push", "--endpoint", base, "--vendor", "graphdb", "--data", str(data),
+                "--graph", "http://example.org/g", "-v"], {"KGTOOL_ENDPOINT_TOKEN": TOKEN})
+    assert r.returncode == 0, r.stderr
+    assert any(p.startswith("/repositories/r/rdf-graphs/service?graph=") for _, p, _ in mock.log)
+    assert all(a == f"Bearer {TOKEN}" for _, _, a in mock.log)
+    assert TOKEN not in r.stderr and "[redacted]" in r.stderr
+    assert _count(mock, "http://example.org/g") == 6
+    # Language tags keep their case on the wire (pyoxigraph's parser lower-cases them).
+    q = kgtool(["remote-query", "--endpoint", base, "--graph", "http://example.org/g",
+                "SELECT ?l WHERE { ?s <http://example.org/label> ?l }", "--format", "tsv"],
+               {"KGTOOL_ENDPOINT_TOKEN": TOKEN})
+    assert q.returncode == 0, q.stderr
+    assert q.stdout.splitlines() == ["?l", '"松江"@zh-Hans']
+
+
+@pytest.mark.parametrize("mock_store", [("generic", None, False)], indirect=True)
+def test_update_fallback_skolemizes_and_batches(mock_store: tuple[MockStore, str],
+                                                tmp_path: Path) -> None:
+    mock, base = mock_store
+    data = tmp_path / "b.ttl"
+    data.write_text(DATA, encoding="utf-8")
+    args = ["push", "--endpoint", base, "--data", str(data), "--graph", "http://example.org/u",
+            "--batch", "3"]
+    r = kgtool(args)
+    assert r.returncode == 0, r.stderr
+    assert "6 triples by update, verified 6" in r.stdout
+    updates = [p for m, p, _ in mock.log if m == "POST"]
+    assert len(updates) == 1 + 2  # DROP SILENT GRAPH, then ceil(6 / 3) INSERT DATA batches
+    subjects = {q.subject for q in mock.store.quads_for_pattern(None, None, None,
+                                                                ox.NamedNode("http://example.org/u"))}
+    assert not any(isinstance(s, ox.BlankNode) for s in subjects)
+    assert any(s.value.startswith("https://w3id.org/kgtool/.well-known/genid/") for s in subjects)
+    before = sorted(str(q) for q in mock.store)
+    assert kgtool(args).returncode == 0
+    assert sorted(str(q) for q in mock.store) == before  # stable skolem IRIs: same state
+
+
+@pytest.mark.parametrize("mock_store", [("fuseki", "basic", True)], indirect=True)
+def test_netrc_credentials(mock_store: tuple[MockStore, str], tmp_path: Path) -> None:
+    _, base = mock_store
+    rc = tmp_path / "netrc"
+    rc.write_text(f"machine 127.0.0.1 login {USER} password {PASSWORD}\n", encoding="utf-8")
+    rc.chmod(0o600)
+    r = kgtool(["push", "--endpoint", base, "--vendor", "fuseki"], {"KGTOOL_NETRC": str(rc)})
+    assert r.returncode == 0, r.stderr
+
+
+def test_unreachable_endpoint_is_exit_6() -> None:
+    import socket
+
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    r = kgtool(["push", "--endpoint", f"http://127.0.0.1:{port}/ds", "--vendor", "fuseki",
+                "--timeout", "5"])
+    assert r.returncode == 6
+    assert r.stderr.startswith("error: cannot reach http://127.0.0.1:") and r.stderr.count("\n") == 1
+    q = kgtool(["remote-query", "--endpoint", f"http://127.0.0.1:{port}/sparql", "cq01"])
+    assert q.returncode == 6
+
+
+def test_credentials_in_url_are_refused() -> None:
+    r = kgtool(["push", "--endpoint", "http://u:pw@127.0.0.1:1/ds", "--vendor", "fuseki"])
+    assert r.returncode == 2 and "credentials in the URL" in r.stderr and "pw" not in r.stderr
+
+
+def test_vendor_table() -> None:
+    from kgtool.push import Target
+    from kgtool.remote import Auth
+
+    v = Target("http://h:8890/sparql", "virtuoso", Auth())
+    assert (v.query, v.gsp) == ("http://h:8890/sparql", "http://h:8890/sparql-graph-crud")
+    assert v.graph_url("http://g/1") == "http://h:8890/sparql-graph-crud?graph-uri=http%3A%2F%2Fg%2F1"
+    va = Target("http://h:8890", "virtuoso", Auth(user="dba", password="x"))
+    assert va.gsp.endswith("/sparql-graph-crud-auth") and va.query.endswith("/sparql-auth")
+    f = Target("http://h:3030/kg", "fuseki", Auth())
+    assert (f.query, f.update, f.gsp) == ("http://h:3030/kg/sparql", "http://h:3030/kg/update",
+                                          "http://h:3030/kg/data")
+    g = Target("http://h:7200/repositories/r", "graphdb", Auth())
+    assert g.graph_url("x:g").startswith("http://h:7200/repositories/r/rdf-graphs/service?graph=")
+    assert g.update.endswith("/statements")
+    o = Target("http://h/query", "generic", Auth(), gsp_url="http://h/store")
+    assert o.graph_url("x:g") == "http://h/store?graph=x%3Ag"
+    assert repr(Auth(user="u", password="secret")) == "Auth(user)"
