@@ -13,7 +13,6 @@ This implements docs/modelling.md sections 2 and 4 and the period/instant mintin
 from __future__ import annotations
 
 import calendar
-import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +24,7 @@ from rdflib.namespace import DCAT, DCTERMS, PROV, RDF, RDFS, XSD, Namespace
 from kgtool import io, namespaces, provenance
 from kgtool.errors import InputError, UsageError, ValidationFailed
 from kgtool.project import Project
+from kgtool.staleness import HASH_PREFIX, is_stale, recorded_hash, source_hash, source_paths  # noqa: F401 - re-exported
 
 if TYPE_CHECKING:
     from kgtool.validate import Report
@@ -39,7 +39,6 @@ SOURCE = URIRef(namespaces.thing("source", SOURCE_KEY))
 DATASET = URIRef(namespaces.thing("dataset", "songjiang-kg"))
 TITLE = "贯彻工业立区、工业强区方针 上海市松江区着力打造先进制造业发展集聚区"
 AUTHOR = URIRef(namespaces.thing("person", "韩海峰"))
-HASH_PREFIX = "# kgtool-source-hash: "
 AFFIX_CHARS = 16          # length of oa:prefix / oa:suffix context
 
 _PERIOD = URIRef(namespaces.thing("period", ""))
@@ -76,51 +75,6 @@ class BuildResult:
 # --------------------------------------------------------------------------------------------
 # Source hash and staleness
 # --------------------------------------------------------------------------------------------
-
-def source_paths(project: Project) -> list[Path]:
-    """The files whose content determines the built graph: seed, facts, links, ontology, shapes."""
-    return [project.seed, *project.fact_files, *project.linked_files, project.ontology,
-            *project.shapes_files]
-
-
-def source_hash(project: Project) -> str:
-    """`sha256:` over the sorted (relative path, bytes) of every source; a missing file counts too."""
-    entries = []
-    for path in source_paths(project):
-        rel = path.relative_to(project.data_dir).as_posix()
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError:
-            data = None
-        entries.append((rel, data))
-    digest = hashlib.sha256()
-    for rel, data in sorted(entries, key=lambda e: e[0]):
-        digest.update(rel.encode("utf-8") + b"\0")
-        if data is None:
-            digest.update(b"missing\0")
-        else:
-            digest.update(str(len(data)).encode("ascii") + b"\0" + data)
-    return "sha256:" + digest.hexdigest()
-
-
-def recorded_hash(path: Path) -> str | None:
-    """The source hash recorded in the first line of a built graph (None if absent or unreadable)."""
-    try:
-        with path.open("r", encoding="utf-8") as handle:
-            first = handle.readline().rstrip("\n")
-    except (OSError, UnicodeDecodeError):
-        return None
-    return first[len(HASH_PREFIX):].strip() if first.startswith(HASH_PREFIX) else None
-
-
-def is_stale(project: Project, graph_path: Path | None = None) -> bool:
-    """True when the built graph is missing or was built from different sources than the current ones.
-
-    Reads one line of the graph, not the whole file.
-    """
-    recorded = recorded_hash(graph_path or project.built_graph)
-    return recorded is None or recorded != source_hash(project)
-
 
 # --------------------------------------------------------------------------------------------
 # Generated nodes: source document, spans, periods, instants

@@ -136,6 +136,12 @@ def import_reference_cmd(kind: str, paths: tuple[str, ...], cache: str | None, v
     pcas-code.json), history (GB/T 2260 code history CSV), industry (GB/T 4754-2017 sections
     and divisions table), wikidata (the QID table; verified rows only), or all (the default
     files of each, from $KGTOOL_SHARED/data). Bad input exits 3 and leaves the cache as it was.
+
+    \b
+    Examples:
+        kgtool import-reference all
+        kgtool import-reference divisions ../shared/data/china-admin-divisions/national --cache /tmp/kg
+        kgtool import-reference history ../shared/data/china-admin-code-history/national-county-level-history.csv
     """
     from kgtool.reference.common import cache_dir, display
 
@@ -181,6 +187,12 @@ def link_cmd(cache: str | None, output_dir: str | None, date: str | None, report
     Places: NBS divisions by name and containment (ambiguous names are reported, never
     linked), verified Wikidata QIDs; industries: graph/mappings/industry-gbt4754.tsv. Needs
     `kgtool import-reference all` first.
+
+    \b
+    Examples:
+        kgtool link                  # rewrite graph/links.ttl and graph/links.sssom.tsv
+        kgtool link --report         # every place's verdict, precision and recall on the gold sets
+        kgtool link --check          # exit 1 if the committed links are out of date
     """
     import re
 

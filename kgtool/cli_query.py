@@ -178,8 +178,9 @@ def queries_cmd(fmt: str | None, project: str | None) -> None:
                                       "the shapes, or all of them.")
 @click.option("--format", "fmt", type=click.Choice(["turtle", "nt", "trig", "nq", "jsonld", "xml"]),
               default="turtle", show_default=True,
-              help="RDF format. trig/nq put each source in its own named graph "
-                   "(https://w3id.org/kgtool/graph/{facts,ontology,shapes}).")
+              help="RDF format. trig/nq put each source in its own named graph: "
+                   "https://w3id.org/kgtool/graph/{facts,ontology,shapes} and "
+                   ".../graph/dataset/KEY for each reference dataset.")
 @click.option("-o", "--output", default=None, metavar="FILE",
               help="Write to FILE atomically (temp file + rename) instead of stdout.")
 @click.option("--data", "data", multiple=True, metavar="FILE",

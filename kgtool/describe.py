@@ -64,6 +64,9 @@ def label_of(store: Any, node: Any, lang: output.LangCase) -> str:
 def resolve(store: Any, term: str) -> str:
     """The IRI TERM names. AmbiguousTerm (exit 2) lists candidates; InputError when unknown."""
     t = term.strip()
+    if not t:
+        raise UsageError("TERM is empty: give an IRI, a prefixed name, a key or a label",
+                         source="describe")
     if t.startswith("<") and t.endswith(">"):
         return t[1:-1]
     if t.startswith(("http://", "https://", "urn:")):

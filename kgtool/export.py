@@ -8,7 +8,9 @@ the start-up-critical path, so the import cost is acceptable.
 
 Output is deterministic: Turtle via `kgtool.io.serialize_turtle` (sorted, fixed prefixes, `@base`
 for things), N-Triples/N-Quads as sorted lines, TriG as one sorted Turtle block per graph.
-Named graphs have stable IRIs under `https://w3id.org/kgtool/graph/`.
+Named graphs have stable IRIs under `https://w3id.org/kgtool/graph/`: `facts` (the article's
+facts, our links, the source document and spans), `dataset/{key}` (one per reference dataset:
+its description and the records derived from it), `ontology`, `shapes`.
 """
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ from rdflib import Graph, URIRef
 
 from kgtool import io as kio
 from kgtool.errors import InputError, UsageError
-from kgtool.namespaces import PREFIXES
+from kgtool.namespaces import ID, PREFIXES
 from kgtool.output import XSD_STRING, quote_string
 from kgtool.project import Project
 
@@ -49,6 +51,40 @@ def _parse_all(paths: Sequence[Path | str]) -> Graph:
     return g
 
 
+REFERENCE_TYPES = ("http://rdfs.org/ns/void#Dataset", "http://www.w3.org/ns/dcat#Dataset")
+PROV_DERIVED = "http://www.w3.org/ns/prov#wasDerivedFrom"
+VOID = "http://rdfs.org/ns/void#"
+DCT_SOURCE = "http://purl.org/dc/terms/source"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+
+
+def split_sources(graph: Graph) -> list[Part]:
+    """The data graph as one part per source: the article's facts (with our links and the
+    build's nodes), and one part per reference dataset (its description and every subject
+    derived from it, e.g. the GB/T 4754 concepts), at `…/graph/dataset/{key}`.
+
+    A reference dataset is a `void:Dataset`/`dcat:Dataset` under `…/id/dataset/` with an
+    external `dct:source` that is not the subject side of a linkset (that is our own graph)."""
+    ours = {str(o) for _, _, o in graph.triples((None, URIRef(VOID + "subjectsTarget"), None))}
+    sourced = {str(s) for s, _, _ in graph.triples((None, URIRef(DCT_SOURCE), None))}
+    refs = {str(s) for s, _, o in graph.triples((None, URIRef(RDF_TYPE), None))
+            if str(o) in REFERENCE_TYPES and str(s).startswith(ID + "dataset/")
+            and str(s) in sourced and str(s) not in ours}
+    home: dict[str, str] = {r: r for r in refs}
+    for s, _, o in graph.triples((None, URIRef(PROV_DERIVED), None)):
+        if str(o) in refs and not str(s).startswith(ID + "link/"):
+            home.setdefault(str(s), min(str(o), home.get(str(s), str(o))))
+    parts: dict[str, Part] = {}
+    for t in graph:
+        ref = home.get(str(t[0]))
+        key, iri = ("facts", GRAPH_IRIS["facts"]) if ref is None else \
+            (ref, GRAPH_BASE + "dataset/" + ref[len(ID + "dataset/"):])
+        if key not in parts:
+            parts[key] = Part(key, iri, Graph(bind_namespaces="none"))
+        parts[key].graph.add(t)
+    return sorted(parts.values(), key=lambda p: p.iri)
+
+
 def collect(project: Project, what: str, data: Sequence[str] = ()) -> list[Part]:
     """The graphs to export. `data` replaces the built graph as the facts part when given."""
     if what not in WHATS:
@@ -60,7 +96,7 @@ def collect(project: Project, what: str, data: Sequence[str] = ()) -> list[Part]
         else:
             from kgtool.query import default_sources
             paths = [Path(s.path) for s in default_sources(project)]
-        parts.append(Part("facts", GRAPH_IRIS["facts"], _parse_all(paths)))
+        parts.extend(split_sources(_parse_all(paths)))
     for key, path in (("ontology", project.ontology), ("shapes", project.shapes)):
         if what in (key, "all"):
             if not path.is_file():

@@ -117,6 +117,18 @@ def _shown_path(path: Path) -> str:
         return str(path)
 
 
+def _read_stdin(stdin: TextIO | None) -> str:
+    """The query from standard input, as UTF-8 whatever the locale."""
+    stream = stdin or sys.stdin
+    buffer = getattr(stream, "buffer", None)
+    if buffer is None:
+        return stream.read()
+    try:
+        return buffer.read().decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError("not valid UTF-8", source="<stdin>") from None
+
+
 def resolve_query(arg: str | None, query_file: str | None,
                   project: Project | None = None, stdin: TextIO | None = None) -> QueryText:
     """The query text: an argument, `-` (stdin), a `-f` file, or a bundled name like `cq01`.
@@ -128,16 +140,20 @@ def resolve_query(arg: str | None, query_file: str | None,
                          "stdin) or -f/--query-file FILE", source="query")
     if query_file is not None:
         if query_file == "-":
-            return QueryText((stdin or sys.stdin).read(), "<stdin>")
+            return QueryText(_read_stdin(stdin), "<stdin>")
         try:
-            return QueryText(Path(query_file).read_text(encoding="utf-8"), query_file)
+            return QueryText(Path(query_file).read_bytes().decode("utf-8"), query_file)
         except FileNotFoundError:
             raise InputError("no such file", source=query_file) from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(f"cannot read query: {exc}", source=query_file) from None
+        except IsADirectoryError:
+            raise InputError("is a directory, not a query file", source=query_file) from None
+        except UnicodeDecodeError:
+            raise InputError("not valid UTF-8", source=query_file) from None
+        except OSError as exc:
+            raise InputError(f"cannot read: {exc.strerror or exc}", source=query_file) from None
     assert arg is not None
     if arg == "-":
-        return QueryText((stdin or sys.stdin).read(), "<stdin>")
+        return QueryText(_read_stdin(stdin), "<stdin>")
     if re.match(NAME_RE, arg):
         path = queries_dir(project) / f"{arg}.rq"
         if not path.is_file():
@@ -287,10 +303,11 @@ def default_sources(project: Project, *, rebuild: bool = True,
     graph); the build itself (rdflib, pySHACL) is imported only when a rebuild is needed."""
     graph = project.built_graph
     if rebuild and project.in_checkout:
-        from kgtool import build as build_mod  # noqa: PLC0415 - see bench/README.md on its cost
-        if build_mod.is_stale(project):
+        from kgtool import staleness  # stdlib only: the query path stays light
+        if staleness.is_stale(project):
             if notify:
                 notify(f"note: {_shown_path(graph)} is stale; rebuilding it first")
+            from kgtool import build as build_mod  # noqa: PLC0415 - rdflib + pySHACL, only now
             build_mod.build(project)
     if not graph.is_file():
         raise InputError("the built graph is missing; run `kgtool build`", source=_shown_path(graph))

@@ -7,8 +7,9 @@ applies to it unchanged: sections `triples`, `class`, `property`, `source`, `pro
 "Verified provenance" is checked here, not trusted: a fact node counts as verified when one of
 the spans it is derived from has a quote (`oa:exact`) equal to the slice of its source's full text
 (`schema:text`) between the span's offsets, or when it is derived from a reference dataset
-(`dcat:Dataset`). Fact nodes are the typed things under `…/id/` except the build's own
-nodes (spans, selectors, the source document, periods, instants), per docs/modelling.md.
+(`dcat:Dataset`, `void:Dataset`, `void:Linkset`). Fact nodes are the typed things under `…/id/`
+except the build's own nodes (spans, selectors, the source document, periods, instants), per
+docs/modelling.md, and the dataset descriptions (`…/id/dataset/…`).
 """
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ from typing import Any
 
 from kgtool.namespaces import ID, PREFIXES
 
-NON_FACT_TYPES = ("span/", "source/", "period/", "instant/")
+# The build's own nodes, and the descriptions of datasets (metadata about sources, not facts).
+NON_FACT_TYPES = ("span/", "source/", "period/", "instant/", "dataset/")
 P = PREFIXES
 
 
@@ -64,7 +66,8 @@ def compute(store: Any) -> Stats:
             continue
         if text is not None and text[start:end] == r["exact"].value:
             good_span[r["span"].value] = r["src"].value
-    datasets = {r["d"].value for r in q("SELECT ?d WHERE { ?d a dcat:Dataset }")}
+    datasets = {r["d"].value for r in q(
+        "SELECT DISTINCT ?d WHERE { ?d a ?t FILTER(?t IN (dcat:Dataset, void:Dataset, void:Linkset)) }")}
     per_source: dict[str, set[str]] = defaultdict(set)
     verified: set[str] = set()
     for r in q("SELECT ?f ?d WHERE { ?f prov:wasDerivedFrom ?d FILTER(isIRI(?f)) }"):

@@ -70,3 +70,19 @@ def test_ambiguous_label_lists_candidates_exit_2():
 def test_unknown_term_exit_3():
     r = invoke("describe", "不存在的东西", "--data", SMALL)
     assert r.exit_code == 3 and r.stderr.startswith("error: describe: nothing")
+
+
+def test_stats_counts_reference_dataset_provenance(tmp_path):
+    data = tmp_path / "ref.ttl"
+    data.write_text(
+        "@prefix void: <http://rdfs.org/ns/void#> .\n@prefix prov: <http://www.w3.org/ns/prov#> .\n"
+        "@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n"
+        "@base <https://w3id.org/kgtool/id/> .\n"
+        "<dataset/codes> a void:Dataset .\n"
+        "<scheme/codes/40> a skos:Concept ; prov:wasDerivedFrom <dataset/codes> .\n"
+        "<scheme/codes/41> a skos:Concept .\n", encoding="utf-8")
+    r = invoke("stats", "--data", str(data), "--format", "csv")
+    rows = {tuple(line.split(",")[:2]): line.split(",")[2] for line in r.stdout.splitlines()[1:]}
+    assert rows[("source", "https://w3id.org/kgtool/id/dataset/codes")] == "1"
+    assert rows[("provenance", "fact nodes")] == "2"          # the dataset node is not a fact
+    assert rows[("provenance", "with verified provenance")] == "1"

@@ -29,8 +29,8 @@ def checkout(tmp_path, monkeypatch):
     (tmp_path / "ontology" / "shapes.ttl").write_text(
         '@prefix sh: <http://www.w3.org/ns/shacl#> .\n@prefix kg: <https://w3id.org/kgtool/def/> .\n'
         'kg:DistrictShape a sh:NodeShape ; sh:targetClass kg:District .\n', encoding="utf-8")
-    import kgtool.build
-    monkeypatch.setattr(kgtool.build, "is_stale", lambda project, graph_path=None: False)
+    import kgtool.staleness
+    monkeypatch.setattr(kgtool.staleness, "is_stale", lambda project, graph_path=None: False)
     return tmp_path
 
 
@@ -101,3 +101,24 @@ def test_output_file_is_written_atomically(checkout, tmp_path, monkeypatch):
 def test_data_option_exports_given_files(checkout):
     r = export(checkout, "--data", str(SMALL), "--format", "nt")
     assert r.exit_code == 0 and "洞泾镇" in r.stdout_bytes.decode()
+
+
+def test_each_reference_dataset_gets_its_own_named_graph(checkout, tmp_path):
+    data = tmp_path / "with-ref.ttl"
+    data.write_text(SMALL.read_text(encoding="utf-8") + """
+<dataset/codes> a <http://rdfs.org/ns/void#Dataset> ; <http://purl.org/dc/terms/source> <https://example.org/codes> .
+<dataset/ours> a <http://rdfs.org/ns/void#Dataset> ; <http://purl.org/dc/terms/source> <https://example.org/ours> .
+<dataset/ls> a <http://rdfs.org/ns/void#Linkset> ; <http://rdfs.org/ns/void#subjectsTarget> <dataset/ours> .
+<scheme/codes/40> a <http://www.w3.org/2004/02/skos/core#Concept> ;
+    <http://www.w3.org/ns/prov#wasDerivedFrom> <dataset/codes> .
+""", encoding="utf-8")
+    r = export(checkout, "--data", str(data), "--format", "nq")
+    assert r.exit_code == 0, r.output
+    graphs: dict[str, set[str]] = {}
+    for line in r.stdout_bytes.decode().splitlines():
+        subject, *_, graph, _dot = line.split(" ")
+        graphs.setdefault(graph, set()).add(subject)
+    ref = "<https://w3id.org/kgtool/graph/dataset/codes>"
+    assert set(graphs) == {"<https://w3id.org/kgtool/graph/facts>", ref}
+    assert graphs[ref] == {"<https://w3id.org/kgtool/id/dataset/codes>",
+                           "<https://w3id.org/kgtool/id/scheme/codes/40>"}

@@ -199,7 +199,8 @@ def checkout(tmp_path, monkeypatch):
     (tmp_path / "graph" / "songjiang.ttl").write_bytes((FIX / "small.ttl").read_bytes())
     calls = []
     import kgtool.build
-    monkeypatch.setattr(kgtool.build, "is_stale", lambda project, graph_path=None: bool(calls))
+    import kgtool.staleness
+    monkeypatch.setattr(kgtool.staleness, "is_stale", lambda project, graph_path=None: bool(calls))
     monkeypatch.setattr(kgtool.build, "build", lambda project, output=None: calls.append(project))
     return tmp_path, calls
 
@@ -236,3 +237,19 @@ def test_language_tags_come_back_as_the_data_wrote_them(tmp_path):
     r = run("SELECT ?o WHERE { ?s ?p ?o } ORDER BY ?o", "--data", str(data))
     # as written where seen with capitals; BCP 47 case otherwise (all-lowercase spellings)
     assert r.stdout == '?o\n"x"@zh-HANS\n"y"@en-GB-oxendict\n"z"@sr-Latn\n'
+
+
+def test_unreadable_query_sources_are_input_errors(tmp_path):
+    r = CliRunner().invoke(cli, ["query", "-", "--data", SMALL], input=b"\xff\xfe SELECT")
+    assert r.exit_code == 3 and r.stderr == "error: <stdin>: not valid UTF-8\n"
+    r = run("-f", str(tmp_path), "--data", SMALL)
+    assert r.exit_code == 3 and "is a directory" in r.stderr
+    r = run("-f", str(tmp_path / "nope.rq"), "--data", SMALL)
+    assert r.exit_code == 3 and "no such file" in r.stderr
+
+
+def test_results_is_an_alias_of_format():
+    a = run("SELECT ?s WHERE { ?s a kg:Town }", "--data", SMALL, "--results", "csv")
+    b = run("SELECT ?s WHERE { ?s a kg:Town }", "--data", SMALL, "--format", "csv")
+    assert a.exit_code == 0 and a.stdout_bytes == b.stdout_bytes
+    assert a.stdout_bytes == "s\r\nhttps://w3id.org/kgtool/id/place/洞泾镇\r\n".encode()

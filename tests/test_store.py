@@ -110,8 +110,8 @@ def test_stats_and_describe_work_on_a_store(store_dir: Path, file_store: Any) ->
     st, _, _ = ks.open_for_query(store_dir)
     a, b = stats.compute(st), stats.compute(file_store)
     assert (a.triples, a.fact_nodes, a.verified) == (b.triples, b.fact_nodes, b.verified)
-    iri = describe.resolve(file_store, "松江区")
-    assert describe.resolve(st, "松江区") == iri
+    iri = describe.resolve(file_store, "place/松江区")
+    assert describe.resolve(st, "place/松江区") == iri
     assert len(describe.sheet(st, iri).triples) == len(describe.sheet(file_store, iri).triples)
 
 
