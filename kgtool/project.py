@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 from kgtool.errors import UsageError
@@ -81,7 +80,7 @@ class Project:
 
     @property
     def queries_dir(self) -> Path:
-        return Path(str(resources.files("kgtool") / "queries"))
+        return Path(__file__).resolve().parent / "queries"
 
     @property
     def shared_dir(self) -> Path:
@@ -112,7 +111,7 @@ def find_root(start: Path | None = None) -> Path | None:
 
 def packaged_data_dir() -> Path:
     """The data installed with the package (ontology, seeds, graph)."""
-    return Path(str(resources.files("kgtool") / "_data"))
+    return Path(__file__).resolve().parent / "_data"
 
 
 def locate(project: str | os.PathLike[str] | None = None) -> Project:

@@ -17,6 +17,14 @@ set -euo pipefail
 
 log() { echo "virtuoso.sh: $*" >&2; }
 
+probe() {  # one ASK over HTTP; curl when present, else python3's urllib
+    if command -v curl >/dev/null 2>&1; then
+        curl -fsS -o /dev/null -G "$1" --data-urlencode 'query=ASK {}' 2>/dev/null
+    else
+        python3 -c 'import sys,urllib.request,urllib.parse; urllib.request.urlopen(sys.argv[1]+"?"+urllib.parse.urlencode({"query":"ASK {}"}),timeout=2).read()' "$1" 2>/dev/null
+    fi
+}
+
 free_port() {
     python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
 }
@@ -106,7 +114,7 @@ start() {
     echo "$pid" >"$dir/pid"
     local url="http://127.0.0.1:$http/sparql"
     local t0=$SECONDS
-    until curl -fsS -o /dev/null -G "$url" --data-urlencode 'query=ASK {}' 2>/dev/null; do
+    until probe "$url"; do
         if ! kill -0 "$pid" 2>/dev/null; then
             log "virtuoso-t exited during start-up; its log:"; tail -20 "$dir/virtuoso.log" >&2 || true
             exit 1
