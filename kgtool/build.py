@@ -13,6 +13,7 @@ This implements docs/modelling.md sections 2 and 4 and the period/instant mintin
 from __future__ import annotations
 
 import calendar
+import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
