@@ -151,7 +151,7 @@ def main() -> int:
     args = ap.parse_args()
     deadline = time.monotonic() + args.deadline
     expected = expected_answers()
-    srv = ServerProcess(["--workers", str(args.workers), "--quiet", "--client-timeout", "5"])
+    srv = ServerProcess(["--data", str(ROOT / "graph" / "songjiang.ttl"), "--workers", str(args.workers), "--quiet", "--client-timeout", "5"])
     ok = True
     try:
         _, werr, _ = run(srv.url, args.clients, args.warmup, expected, deadline)

@@ -8,7 +8,10 @@ What is checked:
   an English definition; ours also a zh-Hans definition and rdfs:isDefinedBy kg:;
 * every class and property the data uses is described in the ontology (so the graph is
   self-describing in both languages);
-* every sh:targetClass / sh:class of the shapes is a declared class;
+* every sh:targetClass / sh:class of the shapes (shapes.ttl and shapes-links.ttl) is a declared
+  class;
+* every kg: datatype of a literal in the data is declared (rdfs:Datatype), and the literals match
+  the xsd:pattern of its OWL 2 datatype definition;
 * no misspelled term of a W3C namespace rdflib bundles a closed term list for (rdf, rdfs, owl,
   sh, skos, xsd, dct, prov, org, time, qb, foaf, dcat, schema);
 * the anchors the contract prescribes (rdfs:subClassOf / rdfs:subPropertyOf);
@@ -27,12 +30,14 @@ from pathlib import Path
 
 import pytest
 from rdflib import Graph, Literal, Namespace, URIRef
+from rdflib.collection import Collection
 from rdflib.namespace import (DCAT, DCTERMS, FOAF, ORG, OWL, PROV, QB, RDF, RDFS, SDO, SH, SKOS,
                               TIME, XSD)
 
 ROOT = Path(__file__).resolve().parents[1]
 ONTOLOGY = ROOT / "ontology" / "kgtool.ttl"
 SHAPES = ROOT / "ontology" / "shapes.ttl"
+SHAPES_LINKS = ROOT / "ontology" / "shapes-links.ttl"
 FACTS_DIR = ROOT / "graph" / "facts"
 BUILT = ROOT / "graph" / "songjiang.ttl"
 MODELLING = ROOT / "docs" / "modelling.md"
@@ -48,6 +53,9 @@ KGUNIT = Namespace("https://w3id.org/kgtool/def/unit/")
 CV = Namespace("http://data.europa.eu/m8g/")
 ELI = Namespace("http://data.europa.eu/eli/ontology#")
 SCHEMA = Namespace("https://schema.org/")
+VOID = Namespace("http://rdfs.org/ns/void#")
+SSSOM = Namespace("https://w3id.org/sssom/")
+SEMAPV = Namespace("https://w3id.org/semapv/vocab/")
 
 PREFIXES = {
     "kg": str(KG), "kgunit": str(KGUNIT), "rdf": str(RDF), "rdfs": str(RDFS), "owl": str(OWL),
@@ -58,12 +66,12 @@ PREFIXES = {
     "sdmx-measure": "http://purl.org/linked-data/sdmx/2009/measure#",
     "qudt": str(QUDT), "unit": str(UNIT), "time": str(TIME), "prov": str(PROV),
     "oa": "http://www.w3.org/ns/oa#", "schema": str(SCHEMA), "foaf": str(FOAF), "dcat": str(DCAT),
-    "sh": str(SH), "vann": str(VANN),
+    "sh": str(SH), "vann": str(VANN), "void": str(VOID), "sssom": str(SSSOM), "semapv": str(SEMAPV),
 }
 CORE = (str(RDF), str(RDFS), str(OWL), str(XSD))   # the RDF machinery itself: not described
 TERM_TYPES = {OWL.Class, RDFS.Class, OWL.ObjectProperty, OWL.DatatypeProperty,
               OWL.AnnotationProperty, RDF.Property, OWL.NamedIndividual, SKOS.Concept,
-              SKOS.ConceptScheme, QUDT.Unit}
+              SKOS.ConceptScheme, QUDT.Unit, RDFS.Datatype, RDF.Property, RDFS.Class}
 CLASS_TYPES = {OWL.Class, RDFS.Class}
 # rdflib ships closed term lists for these namespaces; a term outside the list is a misspelling.
 CLOSED = [RDF, RDFS, OWL, SH, SKOS, XSD, DCTERMS, PROV, ORG, TIME, QB, FOAF, DCAT, SDO]
@@ -91,7 +99,9 @@ def onto() -> Graph:
 
 @pytest.fixture(scope="module")
 def shapes() -> Graph:
-    return Graph().parse(SHAPES)
+    g = Graph().parse(SHAPES)
+    g.parse(SHAPES_LINKS)
+    return g
 
 
 @pytest.fixture(scope="module")
@@ -200,6 +210,10 @@ def test_every_kg_term_used_is_declared(onto: Graph, shapes: Graph, facts: Graph
                         and t not in (URIRef(str(KG)), VERSION_IRI)
                         and not str(t).startswith(KG_SHAPES)):
                     missing.add(f"{name}: {curie(t)}")
+                if (isinstance(t, Literal) and t.datatype is not None
+                        and str(t.datatype).startswith(str(KG))
+                        and (t.datatype, RDF.type, RDFS.Datatype) not in onto):
+                    missing.add(f"{name}: datatype {curie(t.datatype)}")
     assert not missing, sorted(missing)
 
 
@@ -342,6 +356,21 @@ def test_source_quote_is_documented_as_curation_shorthand(onto: Graph) -> None:
     assert "shorthand" in definition and "prov:wasDerivedFrom" in definition
 
 
+def test_code_datatypes_define_their_pattern(onto: Graph, built: Graph) -> None:
+    """kg:GBT2260Code / kg:NBS12Code: OWL 2 datatype definitions (xsd:string + xsd:pattern) that
+    every literal of that datatype in the built graph satisfies."""
+    for dt, digits in ((KG.GBT2260Code, 6), (KG.NBS12Code, 12)):
+        assert (dt, RDF.type, RDFS.Datatype) in onto
+        (restriction,) = onto.objects(dt, OWL.equivalentClass)
+        assert onto.value(restriction, OWL.onDatatype) == XSD.string
+        facets = list(Collection(onto, onto.value(restriction, OWL.withRestrictions)))
+        (pattern,) = [str(onto.value(f, XSD.pattern)) for f in facets]
+        assert re.fullmatch(pattern, "1" * digits) and not re.fullmatch(pattern, "1" * (digits - 1))
+        values = [str(o) for o in built.objects() if isinstance(o, Literal) and o.datatype == dt]
+        assert values, f"no {curie(dt)} literal in the built graph"
+        assert all(re.fullmatch(pattern, v) for v in values), values
+
+
 # ---------------------------------------------------------------------------------------------
 # the ontology tour, docs/ontology.md
 # ---------------------------------------------------------------------------------------------
@@ -350,7 +379,8 @@ BANNER = re.compile(r"^# (\d+)\. (.+)$")
 TERM_LINE = re.compile(r"^([a-z][\w-]*:[A-Za-z_][\w-]*) a ")
 KINDS = [(OWL.Class, "class"), (OWL.ObjectProperty, "object property"),
          (OWL.DatatypeProperty, "datatype property"), (OWL.AnnotationProperty, "annotation property"),
-         (QUDT.Unit, "unit"), (SKOS.ConceptScheme, "concept scheme"), (SKOS.Concept, "concept")]
+         (QUDT.Unit, "unit"), (SKOS.ConceptScheme, "concept scheme"), (SKOS.Concept, "concept"),
+         (RDFS.Class, "class"), (RDF.Property, "property"), (RDFS.Datatype, "datatype")]
 
 
 def sections(ttl_text: str) -> list[tuple[str, list[str]]]:
@@ -409,7 +439,7 @@ def chain_parents(onto: Graph, t: URIRef) -> list[URIRef]:
 
 def test_tour_sections_cover_every_declared_term(onto: Graph) -> None:
     listed = [expand(n) for _, names in sections(ONTOLOGY.read_text(encoding="utf-8")) for n in names]
-    assert len(sections(ONTOLOGY.read_text(encoding="utf-8"))) == 9
+    assert len(sections(ONTOLOGY.read_text(encoding="utf-8"))) == 10
     assert len(listed) == len(set(listed)), "a term is declared twice"
     assert set(listed) == declared_terms(onto)
 

@@ -24,7 +24,7 @@ SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[ServerProcess]:
-    srv = ServerProcess(["--timeout", "2", "--row-cap", "50", "--workers", "2",
+    srv = ServerProcess(["--data", str(ROOT / "graph" / "songjiang.ttl"), "--timeout", "2", "--row-cap", "50", "--workers", "2",
                          "--client-timeout", "1", "--max-body", "100000", "--quiet"])
     try:
         yield srv

@@ -61,6 +61,7 @@ PREFIX prov: <http://www.w3.org/ns/prov#>
 PREFIX oa: <http://www.w3.org/ns/oa#>
 PREFIX schema: <https://schema.org/>
 PREFIX foaf: <http://xmlns.com/foaf/0.1/>
+PREFIX void: <http://rdfs.org/ns/void#>
 """
 
 V, W = "Violation", "Warning"
@@ -138,6 +139,25 @@ CASES = [
          (("concept/千亿级", "ConceptShape-inScheme-present", "MinCountConstraintComponent", W),), "ConceptShape"),
     Case("concept-without-provenance", "industries", drop("concept/主导产业", "prov:wasDerivedFrom"),
          (("concept/主导产业", "ConceptProvenanceShape", "OrConstraintComponent", V),), "ConceptProvenanceShape"),
+    Case("concept-derived-from-a-dataset-is-fine", "industries",
+         replace("concept/主导产业", "prov:wasDerivedFrom", "<dataset/gbt4754-2017>"), (), "ConceptProvenanceShape"),
+    Case("concept-derived-from-neither-span-nor-dataset", "industries",
+         replace("concept/主导产业", "prov:wasDerivedFrom", "<scheme/产业层级>"),
+         (("concept/主导产业", "ConceptProvenanceShape", "OrConstraintComponent", V),), "ConceptProvenanceShape"),
+    Case("concept-en-label-warns", "industries", en_label_gone("concept/千亿级"),
+         (("concept/千亿级", "ConceptEnglishLabelShape", "OrConstraintComponent", W),), "ConceptEnglishLabelShape"),
+    # reference records (tests/cases/industries.ttl has one: scheme/gbt4754-2017/C) carry only
+    # their publisher's names: a record citing a void:Dataset needs no en label and no span ...
+    Case("reference-record-without-en-label-is-fine", "industries",
+         'INSERT DATA { <scheme/gbt4754-2017/40> a skos:Concept ; skos:prefLabel "仪器仪表制造业"@zh-Hans ; '
+         'skos:notation "40" ; skos:inScheme <scheme/gbt4754-2017> ; skos:broader <scheme/gbt4754-2017/C> ; '
+         'prov:wasDerivedFrom <dataset/gbt4754-2017> }', (), "ConceptEnglishLabelShape"),
+    # ... but only while it cites a dataset: cited to something else it needs both
+    Case("reference-record-derived-from-a-non-dataset", "industries",
+         replace("scheme/gbt4754-2017/C", "prov:wasDerivedFrom", "<scheme/gbt4754-2017>"),
+         (("scheme/gbt4754-2017/C", "ConceptProvenanceShape", "OrConstraintComponent", V),
+          ("scheme/gbt4754-2017/C", "ConceptEnglishLabelShape", "OrConstraintComponent", W)),
+         "ConceptEnglishLabelShape"),
     Case("scheme-zh-label", "industries", zh_label_gone("scheme/产业层级"),
          (("scheme/产业层级", "prefLabel-zh", "QualifiedMinCountConstraintComponent", V),), "ConceptSchemeShape"),
     Case("group-names-more-members-than-counted", "industries",
@@ -276,7 +296,7 @@ BATCHES = {
          ("group/三大先导产业", "IndustryGroupShape-memberCount", "MinInclusiveConstraintComponent", V),
          ("group/三大先导产业", "IndustryGroupShape-member", "ClassConstraintComponent", V),
          ("group/三大先导产业", "IndustryGroupShape", "SPARQLConstraintComponent", V),
-         ("industry/脑科学", "prefLabel-en", "QualifiedMinCountConstraintComponent", W)],
+         ("industry/脑科学", "ConceptEnglishLabelShape", "OrConstraintComponent", W)],
     ),
     "statistics": (
         [drop("observation/o04", "qb:dataSet"),
@@ -620,7 +640,7 @@ CASE_FILES = sorted(p.stem for p in CASES_DIR.glob("*.ttl"))
 def test_collected_cases() -> None:
     """An empty or filtered glob or table fails loudly."""
     assert CASE_FILES == ["events-policies", "industries", "organisations", "places", "statistics"]
-    assert len(CASES) == 42
+    assert len(CASES) == 47
     assert len({c.id for c in CASES}) == len(CASES)
     assert sum(len(exp) for _, exp in BATCHES.values()) == 103
     assert all(c.file in CASE_FILES for c in CASES) and set(BATCHES) == set(CASE_FILES)
