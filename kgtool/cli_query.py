@@ -1,7 +1,8 @@
 """The reading commands: `query`, `queries`, `export`, `stats`, `describe`.
 
-Thin click layers over `kgtool.query`, `kgtool.export`, `kgtool.stats` and `kgtool.describe`:
-parse options, call the library, write, pick the exit code. Output goes to stdout as UTF-8
+Thin click layers over `kgtool.query`, `kgtool.export`, `kgtool.stats` and `kgtool.describe`
+(and `kgtool.store` for `--store`, `kgtool.remote` for `query --endpoint`): parse options, call
+the library, write, pick the exit code. Output goes to stdout as UTF-8
 whatever the locale; notes and errors go to stderr. Only what a command needs is imported, and
 only when it runs: `kgtool query` never loads rdflib or pySHACL (export does, for lexical fidelity).
 """
@@ -78,6 +79,32 @@ def with_data_options(func: Any) -> Any:
     return func
 
 
+STORE_HELP = ("Read this persistent store (made by `kgtool load`; its graphs as one) instead "
+              "of the built graph (default: $KGTOOL_STORE when no --data is given).")
+store_option = click.option("--store", "store_opt", default=None, metavar="DIR", help=STORE_HELP)
+
+
+def _store_dir(store_opt: str | None, data: tuple[str, ...], with_graph: bool = False,
+               other: str | None = None) -> Any:
+    """The store to read, or None. An explicit --store with --data/--with-graph (or `other`, an
+    option that picks another source) is a usage error; $KGTOOL_STORE only applies when nothing
+    else names the data, so with it unset nothing changes."""
+    import os
+
+    if store_opt is None and not os.environ.get("KGTOOL_STORE"):
+        return None  # the common case: kgtool.store is not even imported
+    if store_opt is not None:
+        clash = "--data" if data else ("--with-graph" if with_graph else other)
+        if clash:
+            raise UsageError(f"--store and {clash} exclude each other: query a store, files or "
+                             "an endpoint", source="--store")
+    elif data or with_graph or other:
+        return None  # $KGTOOL_STORE does not override sources named on the command line
+    from kgtool import store as kstore
+
+    return kstore.store_dir(store_opt)
+
+
 @cli.command("query")
 @click.argument("query_arg", metavar="[QUERY]", required=False)
 @click.option("-f", "--query-file", default=None, metavar="FILE",
@@ -97,18 +124,32 @@ def with_data_options(func: Any) -> Any:
               help="Permit FROM / FROM NAMED (they select graphs of the loaded data; never files "
                    "or URLs). Refused by default.")
 @click.option("--ask-exit", is_flag=True, help="For ASK: exit 0 when true, 1 when false.")
+@store_option
+@click.option("--endpoint", default=None, metavar="URL",
+              help="Run the query on this remote SPARQL endpoint instead (scoped to the pushed "
+                   "facts graph unless --graph/--all-graphs; --timeout is then the network "
+                   "timeout, 60 s by default; network and HTTP failures exit 6).")
+@click.option("--graph", "graphs", multiple=True, metavar="IRI",
+              help="With --endpoint: scope the query to these graphs (default-graph-uri; "
+                   "repeatable). Default: https://w3id.org/kgtool/graph/facts.")
+@click.option("--all-graphs", is_flag=True,
+              help="With --endpoint: do not scope; query the endpoint's own default graph (on "
+                   "some stores the union of everything they hold).")
 @project_option
 @handle_errors
 def query_cmd(query_arg: str | None, query_file: str | None, data: tuple[str, ...],
               data_format: str | None, with_graph: bool, params: tuple[str, ...], fmt: str | None,
               limit: int | None, timeout: float | None, allow_service: bool, allow_from: bool,
-              ask_exit: bool, project: str | None) -> None:
-    """Run a SPARQL query over the built graph (or --data files).
+              ask_exit: bool, store_opt: str | None, endpoint: str | None,
+              graphs: tuple[str, ...], all_graphs: bool, project: str | None) -> None:
+    """Run a SPARQL query over the built graph (or --data files, a --store, an --endpoint).
 
     QUERY is SPARQL text, - for stdin, or the name of a bundled query (see `kgtool queries`);
     a name is never a path. The prefixes of kgtool.namespaces (kg:, skos:, prov:, ...) are
-    predeclared. The query is read-only: updates are refused (exit 4), and so are SERVICE and
-    FROM unless --allow-service / --allow-from. Syntax errors exit 3 with SOURCE:LINE:COL.
+    predeclared (and declared for a remote endpoint). The query is read-only: updates are
+    refused (exit 4), and so are SERVICE and FROM unless --allow-service / --allow-from. Syntax
+    errors exit 3 with SOURCE:LINE:COL. Credentials for --endpoint: KGTOOL_ENDPOINT_USER /
+    KGTOOL_ENDPOINT_PASSWORD or KGTOOL_ENDPOINT_TOKEN, or a netrc file; never flags.
 
     \b
     Examples:
@@ -117,22 +158,53 @@ def query_cmd(query_arg: str | None, query_file: str | None, data: tuple[str, ..
       kgtool query -f my.rq --data extra.ttl --with-graph --format json
       kgtool query 'SELECT ?p ?o WHERE { ?s ?p ?o }' --param 's=<https://w3id.org/kgtool/id/place/松江区>'
       kgtool query 'ASK { ?s a kg:Enterprise }' --ask-exit
+      kgtool query cq01 --store /data/kg
+      kgtool query cq01 --endpoint http://127.0.0.1:8890/sparql
     """
     from kgtool import query as q
 
+    if endpoint is not None:
+        clash = next((o for o, on in (("--data", data), ("--store", store_opt is not None),
+                                      ("--with-graph", with_graph), ("--param", params),
+                                      ("--data-format", data_format)) if on), None)
+        if clash:
+            raise UsageError(f"--endpoint and {clash} exclude each other: the query runs on the "
+                             "remote store's data", source="--endpoint")
+    elif graphs or all_graphs:
+        raise UsageError(f"{'--graph' if graphs else '--all-graphs'} needs --endpoint "
+                         "(locally, select graphs with GRAPH or --allow-from FROM)",
+                         source="--graph" if graphs else "--all-graphs")
+    if graphs and all_graphs:
+        raise UsageError("--graph and --all-graphs exclude each other", source="--all-graphs")
+    directory = _store_dir(store_opt, data, with_graph, "--endpoint" if endpoint else None)
     proj = project_mod.locate(project)
     if query_arg == "-" and "-" in data:
         raise UsageError("stdin can feed the query or the data, not both", source="query")
     text = q.resolve_query(query_arg, query_file, proj)
+    tty = sys.stdout.isatty()
+    if endpoint is not None:
+        # run_remote applies the same checks (q.prepare, formats) before anything is sent; a
+        # function only the remote store knows (bif:contains...) is left for the store to judge.
+        from kgtool import push, remote
+
+        out = _stdout()
+        try:
+            code = remote.run_remote(
+                endpoint, text, fmt=fmt, tty=tty, out=out, err=sys.stderr,
+                default_graphs=[] if all_graphs else (list(graphs) or [push.FACTS_GRAPH]),
+                limit=limit, allow_service=allow_service, allow_from=allow_from,
+                ask_exit=ask_exit, timeout=timeout or 60.0)
+        finally:
+            _finish(out)
+        sys.exit(code)
     # Policy, prefixes, form and parameters are checked before any data is loaded or rebuilt.
     info = q.prepare(text, allow_service=allow_service, allow_from=allow_from)
     q.parse_params(params, info)
-    tty = sys.stdout.isatty()
     q.choose_format(fmt, info.form, tty)
-    sources = _data_sources(data, data_format, with_graph, proj)
+    sources = [] if directory is not None else _data_sources(data, data_format, with_graph, proj)
     req = q.QueryRequest(query=text, sources=sources, params=list(params), fmt=fmt, limit=limit,
                          allow_service=allow_service, allow_from=allow_from, ask_exit=ask_exit,
-                         tty=tty, info=info)
+                         tty=tty, info=info, store_dir=directory)
     out = _stdout()
     try:
         if timeout is not None:
@@ -185,25 +257,32 @@ def queries_cmd(fmt: str | None, project: str | None) -> None:
               help="Write to FILE atomically (temp file + rename) instead of stdout.")
 @click.option("--data", "data", multiple=True, metavar="FILE",
               help="Export these RDF files as the data instead of the built graph (repeatable).")
+@click.option("--store", "store_opt", default=None, metavar="DIR",
+              help="Export the data of this persistent store (all its graphs merged; default: "
+                   "$KGTOOL_STORE when no --data is given). A store keeps values, not their "
+                   "spelling: 2.60 comes back as 2.6.")
 @project_option
 @handle_errors
 def export_cmd(what: str, fmt: str, output: str | None, data: tuple[str, ...],
-               project: str | None) -> None:
+               store_opt: str | None, project: str | None) -> None:
     """Export the graph, the ontology or the shapes, values exactly as written.
 
     Output is deterministic (sorted; the project's prefixes; things relative to @base in Turtle)
-    and exported Turtle parses back to an isomorphic graph.
+    and exported Turtle parses back to an isomorphic graph. From a --store the values are kept
+    but not always their spelling (the engine stores numbers canonically).
 
     \b
     Examples:
       kgtool export > songjiang.ttl
       kgtool export --what all --format trig -o all.trig
       kgtool export --what ontology --format jsonld
+      kgtool export --store /data/kg --format nt
     """
     from kgtool import export as ex
 
+    directory = _store_dir(store_opt, data)
     proj = project_mod.locate(project)
-    payload = ex.export(proj, what, fmt, output, data)
+    payload = ex.export(proj, what, fmt, output, data, store_dir=directory)
     if output is None:
         sys.stdout.buffer.write(payload)
         sys.stdout.buffer.flush()
@@ -212,9 +291,15 @@ def export_cmd(what: str, fmt: str, output: str | None, data: tuple[str, ...],
 
 
 def _store_for(data: tuple[str, ...], data_format: str | None, with_graph: bool,
-               project: str | None) -> tuple[Any, Any]:
+               project: str | None, store_opt: str | None = None) -> tuple[Any, Any]:
     from kgtool import query as q
 
+    directory = _store_dir(store_opt, data, with_graph)
+    if directory is not None:
+        from kgtool import store as kstore
+
+        store, lang, _ = kstore.open_for_query(directory)  # default graph: the union
+        return store, lang
     proj = project_mod.locate(project)
     store, lang, _ = q.load_store(_data_sources(data, data_format, with_graph, proj))
     return store, lang
@@ -222,12 +307,13 @@ def _store_for(data: tuple[str, ...], data_format: str | None, with_graph: bool,
 
 @cli.command("stats")
 @with_data_options
+@store_option
 @format_option("Output format: table (default on a terminal), tsv (default otherwise), csv, "
                "json, jsonl, xml. Rows are (section, item, value).")
 @project_option
 @handle_errors
-def stats_cmd(data: tuple[str, ...], data_format: str | None, with_graph: bool, fmt: str | None,
-              project: str | None) -> None:
+def stats_cmd(data: tuple[str, ...], data_format: str | None, with_graph: bool,
+              store_opt: str | None, fmt: str | None, project: str | None) -> None:
     """Count triples, classes, properties and facts per source; check provenance.
 
     A fact node has verified provenance when a span it derives from quotes exactly the slice of
@@ -237,11 +323,12 @@ def stats_cmd(data: tuple[str, ...], data_format: str | None, with_graph: bool, 
     Examples:
       kgtool stats
       kgtool stats --format json
+      kgtool stats --store /data/kg
     """
     from kgtool import output, query as q, stats as st
 
     fmt = q.choose_format(fmt, "SELECT", sys.stdout.isatty())
-    store, lang = _store_for(data, data_format, with_graph, project)
+    store, lang = _store_for(data, data_format, with_graph, project, store_opt)
     variables, rows = st.rows(st.compute(store))
     out = _stdout()
     try:
@@ -253,11 +340,12 @@ def stats_cmd(data: tuple[str, ...], data_format: str | None, with_graph: bool, 
 @cli.command("describe")
 @click.argument("term")
 @with_data_options
+@store_option
 @format_option("Output format: table (the fact sheet; default), json, turtle, nt, jsonld.")
 @project_option
 @handle_errors
 def describe_cmd(term: str, data: tuple[str, ...], data_format: str | None, with_graph: bool,
-                 fmt: str | None, project: str | None) -> None:
+                 store_opt: str | None, fmt: str | None, project: str | None) -> None:
     """Everything the graph says about one thing, with its source quotes and offsets.
 
     TERM is an IRI, a prefixed name (kg:District), a thing key (place/松江区) or a zh/en label.
@@ -268,6 +356,7 @@ def describe_cmd(term: str, data: tuple[str, ...], data_format: str | None, with
       kgtool describe 松江区
       kgtool describe place/洞泾镇 --format json
       kgtool describe 'Songjiang District' --format turtle
+      kgtool describe 松江区 --store /data/kg
     """
     from kgtool import describe as de
 
@@ -275,7 +364,7 @@ def describe_cmd(term: str, data: tuple[str, ...], data_format: str | None, with
     if fmt not in ("table", "json", "turtle", "nt", "jsonld"):
         raise UsageError(f"--format {fmt}: describe writes table, json, turtle, nt or jsonld",
                          source="--format")
-    store, lang = _store_for(data, data_format, with_graph, project)
+    store, lang = _store_for(data, data_format, with_graph, project, store_opt)
     sheet = de.sheet(store, de.resolve(store, term))
     out = _stdout()
     try:

@@ -1,5 +1,6 @@
 """The scale-out commands: `load` (persistent store), `serve` (SPARQL endpoint), `push` (to a
-remote triple store) and `remote-query` (a query against a remote endpoint).
+remote triple store) and `remote-query`, a hidden alias of `kgtool query --endpoint` kept for
+scripts that used it.
 
 Thin click layers over kgtool.store, kgtool.serve, kgtool.push and kgtool.remote. Credentials are
 never options: they come from KGTOOL_ENDPOINT_USER / KGTOOL_ENDPOINT_PASSWORD /
@@ -238,7 +239,7 @@ def push_cmd(endpoint: str, vendor: str, graph: str | None, data: tuple[str, ...
         click.echo(f"pushed <{g}>: {sent} triples by {how}, {check}")
 
 
-@cli.command("remote-query")
+@cli.command("remote-query", hidden=True)
 @click.argument("query_arg", metavar="[QUERY]", required=False)
 @click.option("--endpoint", required=True, metavar="URL", help="The SPARQL query endpoint URL.")
 @click.option("-f", "--query-file", default=None, metavar="FILE",
@@ -269,8 +270,9 @@ def remote_query_cmd(query_arg: str | None, endpoint: str, query_file: str | Non
                      ask_exit: bool, verbose: bool, project: str | None) -> None:
     """Run a query (text, file or a named query like cq01) against a remote endpoint.
 
-    The same checks, output formats and exit codes as `kgtool query`; kgtool's prefixes are
-    declared for the remote store. Network and HTTP failures exit 6.
+    A hidden alias of `kgtool query --endpoint URL` (which is what to use), kept so scripts that
+    call it keep working. The same checks, output formats and exit codes as `kgtool query`;
+    kgtool's prefixes are declared for the remote store. Network and HTTP failures exit 6.
 
     \b
     Examples:

@@ -85,18 +85,28 @@ def split_sources(graph: Graph) -> list[Part]:
     return sorted(parts.values(), key=lambda p: p.iri)
 
 
-def collect(project: Project, what: str, data: Sequence[str] = ()) -> list[Part]:
-    """The graphs to export. `data` replaces the built graph as the facts part when given."""
+def collect(project: Project, what: str, data: Sequence[str] = (),
+            store_dir: str | Path | None = None) -> list[Part]:
+    """The graphs to export. `data` (files) or `store_dir` (a persistent store, `kgtool.store`)
+    replaces the built graph as the data when given. A store's graphs are merged and split by
+    source like the built graph; its values are kept, their spelling is the engine's."""
     if what not in WHATS:
         raise UsageError(f"--what {what}: expected one of {', '.join(WHATS)}", source="--what")
+    if data and store_dir is not None:
+        raise UsageError("--store and --data exclude each other", source="--store")
     parts: list[Part] = []
     if what in ("data", "all"):
-        if data:
-            paths: list[Path | str] = list(data)
+        if store_dir is not None:
+            import kgtool.store  # noqa: PLC0415
+
+            parts.extend(split_sources(kgtool.store.rdflib_graph(store_dir)))
         else:
-            from kgtool.query import default_sources
-            paths = [Path(s.path) for s in default_sources(project)]
-        parts.extend(split_sources(_parse_all(paths)))
+            if data:
+                paths: list[Path | str] = list(data)
+            else:
+                from kgtool.query import default_sources
+                paths = [Path(s.path) for s in default_sources(project)]
+            parts.extend(split_sources(_parse_all(paths)))
     for key, path in (("ontology", project.ontology), ("shapes", project.shapes)):
         if what in (key, "all"):
             if not path.is_file():
@@ -196,9 +206,10 @@ def render(parts: Sequence[Part], fmt: str) -> bytes:
 
 
 def export(project: Project, what: str = "data", fmt: str = "turtle",
-           output: str | Path | None = None, data: Sequence[str] = ()) -> bytes:
+           output: str | Path | None = None, data: Sequence[str] = (),
+           store_dir: str | Path | None = None) -> bytes:
     """Export; write atomically to `output` when given, and return the bytes."""
-    payload = render(collect(project, what, data), fmt)
+    payload = render(collect(project, what, data, store_dir), fmt)
     if output is not None:
         kio.atomic_write(output, payload)
     return payload

@@ -10,7 +10,8 @@ plain `kgtool query cq01` starts fast. What pyoxigraph lacks we add around it:
 - `--param` bindings through pyoxigraph `substitutions` (SEP-0007), never string splicing;
 - a timeout that really stops the query: pyoxigraph cannot be interrupted from Python, so the
   query runs in a forked worker process that is killed at the deadline;
-- language tags restored to the case the data wrote (`kgtool.output.LangCase`).
+- language tags restored to the case the data wrote (`kgtool.output.LangCase`);
+- a persistent store (`QueryRequest.store_dir`, `kgtool.store`) instead of parsing files.
 """
 from __future__ import annotations
 
@@ -317,16 +318,27 @@ def default_sources(project: Project, *, rebuild: bool = True,
 # ------------------------------------------------------------------------ running
 
 class QueryRequest:
-    """Everything one `kgtool query` run needs; `info` is prepare()'s result when already known."""
+    """Everything one `kgtool query` run needs; `info` is prepare()'s result when already known.
+    With `store_dir` the query runs on that persistent store (`kgtool.store`) and `sources` is
+    ignored."""
 
     def __init__(self, query: QueryText, sources: list[DataSource], *,
                  params: list[str] | None = None, fmt: str | None = None,
                  limit: int | None = None, allow_service: bool = False, allow_from: bool = False,
                  ask_exit: bool = False, tty: bool = False,
-                 info: sparql_policy.QueryInfo | None = None) -> None:
+                 info: sparql_policy.QueryInfo | None = None,
+                 store_dir: str | os.PathLike[str] | None = None) -> None:
         self.query, self.sources, self.params = query, sources, list(params or [])
         self.fmt, self.limit, self.tty, self.info = fmt, limit, tty, info
         self.allow_service, self.allow_from, self.ask_exit = allow_service, allow_from, ask_exit
+        self.store_dir = store_dir
+
+
+class UnsupportedQuery(InputError, RuntimeError):
+    """The engine parsed the query but cannot run it: a function it does not know (a custom or
+    vendor function IRI such as `bif:contains`). An InputError (exit 3, one line) for `kgtool
+    query`; also a RuntimeError, because `kgtool.remote.run_remote` catches that to let a remote
+    store, which may well know the function, decide."""
 
 
 def prepare(query: QueryText, *, allow_service: bool = False,
@@ -368,7 +380,14 @@ def _execute(store: Any, query: QueryText, subs: dict[Any, Any] | None, union: b
             raise UsageError(f"--param {m.group(1)}: ?{m.group(1)} must be in the SELECT clause "
                              "(bindings apply to projected variables; use SELECT * or add it)"
                              ) from None
-        raise
+        msg = " ".join(str(exc).split())
+        m = re.search(r"custom function (<[^>]*>) is not supported", msg)
+        if m:
+            raise UnsupportedQuery(f"unknown function {m.group(1)}: the local engine knows the "
+                                   "SPARQL 1.1 built-ins and XSD casts only",
+                                   source=query.source) from None
+        raise UnsupportedQuery(f"the engine cannot run this query: {msg}",
+                               source=query.source) from None
     except OSError as exc:  # SERVICE failures, when SERVICE is allowed
         raise RemoteError(f"query failed: {exc}", source=query.source) from None
 
@@ -442,7 +461,12 @@ def run_query(req: QueryRequest, out: TextIO, err: TextIO) -> int:
     lang = output.LangCase()
     lang.add_from_text(req.query.text)
     subs = parse_params(req.params, info, lang)
-    store, seen, union = load_store(req.sources)
+    if req.store_dir:
+        from kgtool import store as kstore  # noqa: PLC0415 - pyoxigraph only, no rdflib
+
+        store, seen, union = kstore.open_for_query(req.store_dir)
+    else:
+        store, seen, union = load_store(req.sources)
     lang.merge(seen)
     result = _execute(store, req.query, subs, union)
     prefixes = output.Prefixes(info.prefixes)
@@ -556,6 +580,7 @@ def run_with_timeout(func: Callable[[TextIO, TextIO], int], timeout: float,
     return int(payload[1])
 
 
-__all__ = ["QueryText", "NamedQuery", "QuerySyntaxError", "DataSource", "QueryRequest",
-           "resolve_query", "named_queries", "parse_term", "parse_params", "load_store",
-           "default_sources", "prepare", "choose_format", "run_query", "run_with_timeout"]
+__all__ = ["QueryText", "NamedQuery", "QuerySyntaxError", "UnsupportedQuery", "DataSource",
+           "QueryRequest", "resolve_query", "named_queries", "parse_term", "parse_params",
+           "load_store", "default_sources", "prepare", "choose_format", "run_query",
+           "run_with_timeout"]

@@ -255,8 +255,16 @@ class Client:
                 try:
                     resp = self._once(method, url, body, hdrs)
                 except _Cut:
-                    raise RemoteError(f"cannot reach {redact_url(url)}: the server closed the "
-                                      "connection while the request was sent") from None
+                    # Refused again before the body was read: typically wrong credentials. Ask
+                    # with a GET (it changes nothing, unlike an empty PUT) to learn the status.
+                    probe_hdrs = dict(hdrs)
+                    if digest:
+                        probe_hdrs["Authorization"] = self._digest("GET", url, digest)
+                    probe = self._once("GET", url, None, probe_hdrs)
+                    if probe.status != 401:
+                        raise RemoteError(f"cannot reach {redact_url(url)}: the server closed the "
+                                          "connection while the request was sent") from None
+                    resp = probe
         if resp.status not in ok:
             reason = _REASONS.get(resp.status, "")
             hint = ""
