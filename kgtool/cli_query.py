@@ -15,6 +15,7 @@ from typing import Any, Callable, TextIO
 import click
 
 from kgtool import project as project_mod
+from kgtool import sparql_policy
 from kgtool.cli import cli, handle_errors, project_option
 from kgtool.errors import UsageError
 
@@ -199,6 +200,11 @@ def query_cmd(query_arg: str | None, query_file: str | None, data: tuple[str, ..
         sys.exit(code)
     # Policy, prefixes, form and parameters are checked before any data is loaded or rebuilt.
     info = q.prepare(text, allow_service=allow_service, allow_from=allow_from)
+    trap = sparql_policy.lang_case_trap(info)
+    if trap is not None:
+        click.echo(f"note: {text.source}:{trap.line}:{trap.column}: the engine compares language "
+                   f"tags in lower case, so lang(...) = {trap.text} is never true; use "
+                   f"langMatches(lang(?x), {trap.text})", err=True)
     q.parse_params(params, info)
     q.choose_format(fmt, info.form, tty)
     sources = [] if directory is not None else _data_sources(data, data_format, with_graph, proj)

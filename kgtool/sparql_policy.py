@@ -151,6 +151,29 @@ def analyse(text: str, source: str = "<query>") -> QueryInfo:
     return info
 
 
+_MIXED_CASE_TAG = re.compile(r"[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})+")
+
+
+def lang_case_trap(info: QueryInfo) -> Token | None:
+    """A string like "zh-Hans" compared with = or != in a query that calls lang(), if any.
+
+    The engine (pyoxigraph) stores language tags in lower case, so `lang(?l) = "zh-Hans"` is never
+    true there, while rdflib or the source data would say it is: worth a note, not an error."""
+    sig = info.tokens
+    if not any(t.kind == WORD and t.text.lower() == "lang" for t in sig):
+        return None
+    for i, tok in enumerate(sig):
+        if tok.kind != STRING or tok.text[:1] not in "\"'":
+            continue
+        body = tok.text.strip("\"'")
+        if not _MIXED_CASE_TAG.fullmatch(body) or body == body.lower():
+            continue
+        neighbours = [sig[j].text for j in (i - 1, i + 1) if 0 <= j < len(sig)]
+        if "=" in neighbours or "!=" in neighbours:
+            return tok
+    return None
+
+
 def _keyword_head(tok: Token) -> str:
     """The keyword an engine might read at the start of this token, upper-cased.
 

@@ -253,3 +253,17 @@ def test_results_is_an_alias_of_format():
     b = run("SELECT ?s WHERE { ?s a kg:Town }", "--data", SMALL, "--format", "csv")
     assert a.exit_code == 0 and a.stdout_bytes == b.stdout_bytes
     assert a.stdout_bytes == "s\r\nhttps://w3id.org/kgtool/id/place/洞泾镇\r\n".encode()
+
+
+def test_mixed_case_language_tag_compared_with_lang_gets_a_note():
+    """pyoxigraph lowercases tags: `lang(?l) = "zh-Hans"` is never true there. Say so (stderr),
+    and stay quiet for langMatches and for lower-case literals."""
+    data = str(FIX / "small.ttl")
+    r = run('SELECT ?l WHERE { ?s skos:prefLabel ?l FILTER(lang(?l) = "zh-Hans") }', "--data", data)
+    assert r.exit_code == 0
+    assert "note: <query>:1:" in r.stderr and "langMatches(lang(?x), \"zh-Hans\")" in r.stderr
+    quiet = run('SELECT ?l WHERE { ?s skos:prefLabel ?l FILTER(langMatches(lang(?l), "zh-Hans")) }',
+                "--data", data)
+    assert quiet.exit_code == 0 and "note:" not in quiet.stderr
+    lower = run('SELECT ?l WHERE { ?s skos:prefLabel ?l FILTER(lang(?l) = "zh-hans") }', "--data", data)
+    assert lower.exit_code == 0 and "note:" not in lower.stderr
