@@ -9,7 +9,8 @@ the spans it is derived from has a quote (`oa:exact`) equal to the slice of its 
 (`schema:text`) between the span's offsets, or when it is derived from a reference dataset
 (`dcat:Dataset`, `void:Dataset`, `void:Linkset`). Fact nodes are the typed things under `…/id/`
 except the build's own nodes (spans, selectors, the source document, periods, instants), per
-docs/modelling.md, and the dataset descriptions (`…/id/dataset/…`).
+docs/modelling.md, the dataset descriptions (`…/id/dataset/…`) and concept schemes (containers
+of facts, not facts, as in the shapes).
 """
 from __future__ import annotations
 
@@ -51,7 +52,10 @@ def compute(store: Any) -> Stats:
         "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c ORDER BY DESC(?n) STR(?c)")]
     props = [(r["p"], int(r["n"].value)) for r in q(
         "SELECT ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?p ORDER BY DESC(?n) STR(?p)")]
-    facts = {r["s"].value for r in q("SELECT DISTINCT ?s WHERE { ?s a ?c FILTER(isIRI(?s)) }")
+    # Concept schemes are curation containers, as in the shapes (ontology/shapes.ttl, section 8):
+    # their concepts are the facts.
+    facts = {r["s"].value for r in q("SELECT DISTINCT ?s WHERE { ?s a ?c FILTER(isIRI(?s)) "
+                                     "FILTER NOT EXISTS { ?s a skos:ConceptScheme } }")
              if is_fact_node(r["s"].value)}
     texts = {r["src"].value: r["text"].value for r in q(
         "SELECT ?src ?text WHERE { ?src schema:text ?text }")}
