@@ -136,13 +136,16 @@ def _store_dir(store_opt: str | None, data: tuple[str, ...], with_graph: bool = 
 @click.option("--all-graphs", is_flag=True,
               help="With --endpoint: do not scope; query the endpoint's own default graph (on "
                    "some stores the union of everything they hold).")
+@click.option("-v", "--verbose", is_flag=True,
+              help="With --endpoint: log the HTTP exchange on stderr (Authorization redacted).")
 @project_option
 @handle_errors
 def query_cmd(query_arg: str | None, query_file: str | None, data: tuple[str, ...],
               data_format: str | None, with_graph: bool, params: tuple[str, ...], fmt: str | None,
               limit: int | None, timeout: float | None, allow_service: bool, allow_from: bool,
               ask_exit: bool, store_opt: str | None, endpoint: str | None,
-              graphs: tuple[str, ...], all_graphs: bool, project: str | None) -> None:
+              graphs: tuple[str, ...], all_graphs: bool, verbose: bool,
+              project: str | None) -> None:
     """Run a SPARQL query over the built graph (or --data files, a --store, an --endpoint).
 
     QUERY is SPARQL text, - for stdin, or the name of a bundled query (see `kgtool queries`);
@@ -175,6 +178,9 @@ def query_cmd(query_arg: str | None, query_file: str | None, data: tuple[str, ..
         raise UsageError(f"{'--graph' if graphs else '--all-graphs'} needs --endpoint "
                          "(locally, select graphs with GRAPH or --allow-from FROM)",
                          source="--graph" if graphs else "--all-graphs")
+    elif verbose:
+        raise UsageError("--verbose logs the HTTP exchange with --endpoint; there is none "
+                         "locally", source="--verbose")
     if graphs and all_graphs:
         raise UsageError("--graph and --all-graphs exclude each other", source="--all-graphs")
     directory = _store_dir(store_opt, data, with_graph, "--endpoint" if endpoint else None)
@@ -194,7 +200,8 @@ def query_cmd(query_arg: str | None, query_file: str | None, data: tuple[str, ..
                 endpoint, text, fmt=fmt, tty=tty, out=out, err=sys.stderr,
                 default_graphs=[] if all_graphs else (list(graphs) or [push.FACTS_GRAPH]),
                 limit=limit, allow_service=allow_service, allow_from=allow_from,
-                ask_exit=ask_exit, timeout=timeout or 60.0)
+                ask_exit=ask_exit, timeout=timeout or 60.0,
+                log=(lambda line: click.echo(line, err=True)) if verbose else None)
         finally:
             _finish(out)
         sys.exit(code)

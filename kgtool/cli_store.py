@@ -279,17 +279,12 @@ def remote_query_cmd(query_arg: str | None, endpoint: str, query_file: str | Non
       kgtool remote-query --endpoint http://127.0.0.1:8890/sparql cq01
       kgtool remote-query --endpoint http://127.0.0.1:3030/kg/sparql 'ASK { ?s a kg:District }'
     """
-    from kgtool import push as pu
-    from kgtool import query as q
-    from kgtool import remote as rm
+    from kgtool.cli_query import query_cmd
 
-    proj = project_mod.locate(project)
-    text = q.resolve_query(query_arg, query_file, proj)
-    scope = [] if all_graphs else (list(graphs) or [pu.FACTS_GRAPH])
-    out = click.get_text_stream("stdout")
-    code = rm.run_remote(endpoint, text, fmt=fmt, tty=sys.stdout.isatty(), out=out, err=sys.stderr,
-                         default_graphs=scope, limit=limit, allow_service=allow_service,
-                         allow_from=allow_from, ask_exit=ask_exit, timeout=timeout,
-                         log=_log(verbose))
-    out.flush()
-    sys.exit(code)
+    # One implementation: forward to `kgtool query --endpoint`, whose checks, formats, exit
+    # codes and logging are the same by construction.
+    click.get_current_context().invoke(
+        query_cmd, query_arg=query_arg, query_file=query_file, data=(), data_format=None,
+        with_graph=False, params=(), fmt=fmt, limit=limit, timeout=timeout,
+        allow_service=allow_service, allow_from=allow_from, ask_exit=ask_exit, store_opt=None,
+        endpoint=endpoint, graphs=graphs, all_graphs=all_graphs, verbose=verbose, project=project)

@@ -27,7 +27,8 @@ def kgtool(args: list[str], env: dict[str, str] | None = None) -> subprocess.Com
     if "KGTOOL_STORE" not in (env or {}):
         full.pop("KGTOOL_STORE", None)
     for k in ("KGTOOL_ENDPOINT_USER", "KGTOOL_ENDPOINT_PASSWORD", "KGTOOL_ENDPOINT_TOKEN"):
-        full.pop(k, None)
+        if k not in (env or {}):
+            full.pop(k, None)
     return subprocess.run([sys.executable, "-m", "kgtool", *args], cwd=ROOT, env=full,
                           capture_output=True, text=True, timeout=120)
 
@@ -186,6 +187,15 @@ def test_remote_query_is_a_hidden_alias(server: ServerProcess, local_cq01: str) 
     assert _rows(r.stdout) == _rows(local_cq01)
     top = kgtool(["--help"])
     assert "remote-query" not in top.stdout
+
+
+def test_verbose_logs_the_exchange_with_credentials_redacted(server: ServerProcess) -> None:
+    env = {"KGTOOL_ENDPOINT_TOKEN": "s3cret-token"}
+    for cmd in (["query", "cq01"], ["remote-query", "cq01"]):
+        r = kgtool([*cmd, "--endpoint", server.url, "--format", "tsv", "-v"], env=env)
+        assert r.returncode == 0, r.stderr
+        assert "> GET " in r.stderr or "> POST " in r.stderr
+        assert "Authorization: [redacted]" in r.stderr and "s3cret-token" not in r.stderr
 
 
 # ------------------------------------------------------------------------ engine errors
