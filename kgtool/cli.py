@@ -7,6 +7,7 @@ is an internal error (exit 70) whose traceback is shown only with `--debug`.
 from __future__ import annotations
 
 import functools
+import importlib
 import os
 import sys
 from typing import Any, Callable, TypeVar
@@ -64,7 +65,44 @@ project_option = click.option(
          "outside a checkout, the data installed with the package).")
 
 
-@click.group(context_settings=CONTEXT_SETTINGS)
+# The command registry: name -> "module:function". Modules are imported only when their command
+# runs (or `--help` lists them), so `kgtool query` never pays for build, link or serve code.
+# A new command is a click command in its own `kgtool/cli_*.py` module plus one line here.
+COMMANDS: dict[str, str] = {
+    "build": "kgtool.cli_build:build_cmd",
+    "validate": "kgtool.cli_build:validate_cmd",
+    "coverage": "kgtool.cli_build:coverage_cmd",
+    "query": "kgtool.cli_query:query_cmd",
+    "queries": "kgtool.cli_query:queries_cmd",
+    "export": "kgtool.cli_query:export_cmd",
+    "stats": "kgtool.cli_query:stats_cmd",
+    "describe": "kgtool.cli_query:describe_cmd",
+    "import-reference": "kgtool.cli_link:import_reference_cmd",
+    "link": "kgtool.cli_link:link_cmd",
+    "load": "kgtool.cli_store:load_cmd",
+    "serve": "kgtool.cli_store:serve_cmd",
+    "push": "kgtool.cli_store:push_cmd",
+    "remote-query": "kgtool.cli_store:remote_query_cmd",
+}
+
+
+class LazyGroup(click.Group):
+    """A click group whose commands are looked up in `COMMANDS` and imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module_name, _, attr = target.partition(":")
+        command = getattr(importlib.import_module(module_name), attr)
+        assert isinstance(command, click.Command), target
+        return command
+
+
+@click.group(cls=LazyGroup, context_settings=CONTEXT_SETTINGS)
 @click.version_option(__version__, prog_name="kgtool")
 def cli() -> None:
     """kgtool: build, validate, query and export the Songjiang knowledge graph.
@@ -77,10 +115,3 @@ def cli() -> None:
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="kgtool")
-
-
-# Command modules register themselves on `cli` when imported.
-from kgtool import cli_build as _cli_build  # noqa: E402,F401
-from kgtool import cli_query as _cli_query  # noqa: E402,F401
-from kgtool import cli_link as _cli_link  # noqa: E402,F401
-from kgtool import cli_store as _cli_store  # noqa: E402,F401

@@ -13,10 +13,10 @@ from pathlib import Path
 import click
 
 from kgtool import errors, project as project_mod
-from kgtool.cli import cli, handle_errors, project_option
+from kgtool.cli import handle_errors, project_option
 
 
-@cli.command("build")
+@click.command("build")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the graph here instead of graph/songjiang.ttl (required outside a checkout).")
 @click.option("--check", is_flag=True,
@@ -66,7 +66,7 @@ def build_cmd(output: Path | None, check: bool, project: str | None) -> None:
                f"spans, {warnings} SHACL warning(s); {result.source_hash}", err=True)
 
 
-@cli.command("validate")
+@click.command("validate")
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["table", "turtle", "json"]), default="table",
               show_default=True, help="Report format: aligned table, SHACL results Turtle, or JSON.")
@@ -108,7 +108,7 @@ def validate_cmd(files: tuple[Path, ...], fmt: str, strict: bool, allow_unsafe_s
         raise errors.ValidationFailed(what, source=shown)
 
 
-@cli.command("coverage")
+@click.command("coverage")
 @click.option("--graph", "graph_file", type=click.Path(dir_okay=False, path_type=Path),
               default=None,
               help="Take the fact spans from this built graph. Default: graph/songjiang.ttl when "

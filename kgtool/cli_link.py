@@ -13,7 +13,7 @@ from typing import Any, Callable, Iterator
 import click
 
 from kgtool import project as project_mod
-from kgtool.cli import cli, handle_errors, project_option
+from kgtool.cli import handle_errors, project_option
 from kgtool.errors import InputError, UsageError, ValidationFailed
 
 cache_option = click.option(
@@ -108,7 +108,7 @@ def import_kind(kind: str, inputs: list[Path], cache: Path, *, tree: Path | None
     return target, n
 
 
-@cli.command("import-reference")
+@click.command("import-reference")
 @click.argument("kind", type=click.Choice([*KINDS, "all"]))
 @click.argument("paths", nargs=-1, type=click.Path())
 @cache_option
@@ -167,7 +167,7 @@ def import_reference_cmd(kind: str, paths: tuple[str, ...], cache: str | None, v
         click.echo(f"{k}: {n:,} triples from {', '.join(display(p) for p in inputs)} → {target}")
 
 
-@cli.command("link")
+@click.command("link")
 @cache_option
 @click.option("--output-dir", type=click.Path(file_okay=False), default=None, metavar="DIR",
               help="Write links.ttl and links.sssom.tsv here (default: the checkout's graph/).")

@@ -16,7 +16,7 @@ import click
 
 from kgtool import project as project_mod
 from kgtool import sparql_policy
-from kgtool.cli import cli, handle_errors, project_option
+from kgtool.cli import handle_errors, project_option
 from kgtool.errors import UsageError
 
 FORMAT_HELP = ("Output format. SELECT/ASK: table (default on a terminal), csv, tsv (default "
@@ -106,7 +106,7 @@ def _store_dir(store_opt: str | None, data: tuple[str, ...], with_graph: bool = 
     return kstore.store_dir(store_opt)
 
 
-@cli.command("query")
+@click.command("query")
 @click.argument("query_arg", metavar="[QUERY]", required=False)
 @click.option("-f", "--query-file", default=None, metavar="FILE",
               help="Read the query from FILE (- for stdin).")
@@ -229,7 +229,7 @@ def query_cmd(query_arg: str | None, query_file: str | None, data: tuple[str, ..
     sys.exit(code)
 
 
-@cli.command("queries")
+@click.command("queries")
 @format_option("Output format: table (default on a terminal), tsv (default otherwise), csv, "
                "json, jsonl, xml.")
 @project_option
@@ -257,7 +257,7 @@ def queries_cmd(fmt: str | None, project: str | None) -> None:
         _finish(out)
 
 
-@cli.command("export")
+@click.command("export")
 @click.option("--what", type=click.Choice(["data", "ontology", "shapes", "all"]), default="data",
               show_default=True, help="What to export: the data (the built graph), the ontology, "
                                       "the shapes, or all of them.")
@@ -318,7 +318,7 @@ def _store_for(data: tuple[str, ...], data_format: str | None, with_graph: bool,
     return store, lang
 
 
-@cli.command("stats")
+@click.command("stats")
 @with_data_options
 @store_option
 @format_option("Output format: table (default on a terminal), tsv (default otherwise), csv, "
@@ -350,7 +350,7 @@ def stats_cmd(data: tuple[str, ...], data_format: str | None, with_graph: bool,
         _finish(out)
 
 
-@cli.command("describe")
+@click.command("describe")
 @click.argument("term")
 @with_data_options
 @store_option

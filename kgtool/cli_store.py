@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from kgtool import project as project_mod
-from kgtool.cli import cli, handle_errors, project_option
+from kgtool.cli import handle_errors, project_option
 from kgtool.errors import UsageError
 
 STORE_HELP = "The store folder (default: $KGTOOL_STORE)."
@@ -27,7 +27,7 @@ def _log(verbose: bool) -> Any:
     return (lambda line: click.echo(line, err=True)) if verbose else None
 
 
-@cli.command("load")
+@click.command("load")
 @click.argument("files", nargs=-1, required=True, metavar="FILE...")
 @click.option("--store", "store_opt", default=None, metavar="DIR", help=STORE_HELP)
 @click.option("--graph", default=None, metavar="IRI",
@@ -81,7 +81,7 @@ def load_cmd(files: tuple[str, ...], store_opt: str | None, graph: str | None, d
                err=True)
 
 
-@cli.command("serve")
+@click.command("serve")
 @click.option("--store", "store_opt", default=None, metavar="DIR",
               help="Serve this store (default: $KGTOOL_STORE when no --data is given).")
 @click.option("--data", multiple=True, metavar="FILE",
@@ -152,7 +152,7 @@ def serve_cmd(store_opt: str | None, data: tuple[str, ...], host: str, port: int
     sv.serve_forever(server, announce)
 
 
-@cli.command("push")
+@click.command("push")
 @click.option("--endpoint", required=True, metavar="URL",
               help="The store's base URL: virtuoso http://host:8890, fuseki http://host:3030/DS, "
                    "graphdb http://host:7200/repositories/REPO, generic: the endpoint itself.")
@@ -239,7 +239,7 @@ def push_cmd(endpoint: str, vendor: str, graph: str | None, data: tuple[str, ...
         click.echo(f"pushed <{g}>: {sent} triples by {how}, {check}")
 
 
-@cli.command("remote-query", hidden=True)
+@click.command("remote-query", hidden=True)
 @click.argument("query_arg", metavar="[QUERY]", required=False)
 @click.option("--endpoint", required=True, metavar="URL", help="The SPARQL query endpoint URL.")
 @click.option("-f", "--query-file", default=None, metavar="FILE",
