@@ -82,3 +82,16 @@ def run_kgtool(args: list[str], cwd: Path, env: dict[str, str] | None = None,
     full_env.pop("KGTOOL_DEBUG", None)
     return subprocess.run([sys.executable, "-m", "kgtool", *args], cwd=cwd, env=full_env,
                           capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture(scope="session")
+def peers_venv() -> Path:
+    """The venv of the peer tools that check our outputs (sssom-py, owlready2 + HermiT), made by
+    scripts/peers.sh outside the product's dependencies. Missing under CI=true is a failure."""
+    root = Path(__file__).resolve().parent.parent
+    r = subprocess.run(["bash", str(root / "scripts" / "peers.sh")], capture_output=True, text=True,
+                       timeout=900)
+    if r.returncode == 77 and os.environ.get("CI") != "true":
+        pytest.skip(f"peer tools cannot be set up here: {r.stderr.strip()[-300:]}")
+    assert r.returncode == 0, f"scripts/peers.sh failed ({r.returncode}): {r.stderr[-2000:]}"
+    return Path(r.stdout.strip().splitlines()[-1])
