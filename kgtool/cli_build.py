@@ -1,7 +1,7 @@
 """The writing and checking commands: `kgtool build`, `kgtool validate`, `kgtool coverage`.
 
-Each is a thin layer over `kgtool.build`, `kgtool.validate` and `kgtool.coverage`: parse options,
-call the library, print, pick the exit code. Errors are `KgtoolError`s turned into one line by
+Each is a thin layer over `kgtool.api` (`build`, `is_stale`, `validate`) and `kgtool.coverage`:
+parse options, call the library, print, pick the exit code. Errors are `KgtoolError`s turned into one line by
 `kgtool.cli.handle_errors`.
 """
 from __future__ import annotations
@@ -41,20 +41,22 @@ def build_cmd(output: Path | None, check: bool, project: str | None) -> None:
       kgtool build -o /tmp/graph.ttl   # anywhere
       kgtool build --check             # CI: fail when graph/songjiang.ttl is out of date
     """
-    from kgtool import build as build_mod
+    from kgtool import api
 
     proj = project_mod.locate(project)
     if check:
+        from kgtool import staleness
+
         graph = output or proj.built_graph
-        if build_mod.is_stale(proj, graph):
-            recorded = build_mod.recorded_hash(graph) or "none"
+        if api.is_stale(proj, graph):
+            recorded = staleness.recorded_hash(graph) or "none"
             raise errors.ValidationFailed(
-                f"stale: built from {recorded}, sources are now {build_mod.source_hash(proj)}; "
+                f"stale: built from {recorded}, sources are now {staleness.source_hash(proj)}; "
                 "run `kgtool build`", source=_shown(proj, graph))
-        click.echo(f"{_shown(proj, graph)}: up to date ({build_mod.source_hash(proj)})")
+        click.echo(f"{_shown(proj, graph)}: up to date ({staleness.source_hash(proj)})")
         return
     try:
-        result = build_mod.build(proj, output=output)
+        result = api.build(proj, output=output)
     except errors.ValidationFailed as err:
         report = getattr(err, "report", None)
         if report is not None:
@@ -92,16 +94,13 @@ def validate_cmd(files: tuple[Path, ...], fmt: str, strict: bool, allow_unsafe_s
       kgtool validate --format json | jq .violations
       kgtool validate --strict my-facts.ttl other.ttl
     """
-    from kgtool.validate import render, validate
+    from kgtool import api
+    from kgtool.validate import render
 
     proj = project_mod.locate(project)
-    if files:
-        data: list[Path] = list(files)
-        shown = ", ".join(str(f) for f in files)
-    else:
-        data = [proj.built_graph]
-        shown = _shown(proj, proj.built_graph)
-    report = validate(data, proj, strict=strict, allow_unsafe_shapes=allow_unsafe_shapes)
+    shown = ", ".join(str(f) for f in files) if files else _shown(proj, proj.built_graph)
+    report = api.validate(list(files) or None, project=proj, strict=strict,
+                          allow_unsafe_shapes=allow_unsafe_shapes)
     click.echo(render(report, fmt), nl=False)
     if not report.ok(strict):
         what = report.summary() if report.violations else f"{len(report.warnings)} warning(s) under --strict"
@@ -115,10 +114,14 @@ def validate_cmd(files: tuple[Path, ...], fmt: str, strict: bool, allow_unsafe_s
                    "it is up to date, else the facts as they are now (no validation).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="Output format.")
+@click.option("--source", "source", default=None, metavar="KEY",
+              help="Only this source document (a key of `kgtool source list`). Default: every "
+                   "registered source, each with its own report.")
 @project_option
 @handle_errors
-def coverage_cmd(graph_file: Path | None, fmt: str, project: str | None) -> None:
-    """List numbers and sentences of the article that no fact covers.
+def coverage_cmd(graph_file: Path | None, fmt: str, project: str | None,
+                 source: str | None) -> None:
+    """List numbers and sentences of each source document that no fact covers.
 
     A number-bearing token (Arabic digits, or a declared Chinese-numeral expression such as
     两大 or 七分之一) must lie inside some fact's span; every sentence must overlap one. Text
@@ -130,11 +133,11 @@ def coverage_cmd(graph_file: Path | None, fmt: str, project: str | None) -> None
     Examples:
       kgtool coverage                     # gaps with offsets, for curators
       kgtool coverage --format json > gaps.json
+      kgtool coverage --source songjiang-advanced-manufacturing
     """
     from kgtool import build as build_mod, coverage, io
 
     proj = project_mod.locate(project)
-    seed, _ = build_mod.read_seed(proj)
     if graph_file is not None:
         graph = io.parse_rdf(graph_file)
     elif proj.built_graph.exists() and not build_mod.is_stale(proj):
@@ -143,21 +146,25 @@ def coverage_cmd(graph_file: Path | None, fmt: str, project: str | None) -> None
         click.echo("note: graph/songjiang.ttl is missing or stale; using the facts as they are "
                    "now (not validated)", err=True)
         graph = build_mod.assemble(proj).graph
-    report = coverage.check(seed, graph, proj.exclusions,
-                            exclusions_source=_shown(proj, proj.exclusions))
+    results = coverage.check_sources(proj, graph, only=source)
+    docs = [{"source": src.key, "ok": report.ok,
+             "tokens": len(report.tokens), "sentences": len(report.sentences),
+             "uncovered_tokens": [asdict(t) for t in report.uncovered_tokens],
+             "uncovered_sentences": [asdict(s) for s in report.uncovered_sentences],
+             "excluded_sentences": len(report.excluded_sentences),
+             "problems": report.problems} for src, report, _ in results]
     if fmt == "json":
-        click.echo(json.dumps({
-            "ok": report.ok,
-            "tokens": len(report.tokens), "sentences": len(report.sentences),
-            "uncovered_tokens": [asdict(t) for t in report.uncovered_tokens],
-            "uncovered_sentences": [asdict(s) for s in report.uncovered_sentences],
-            "excluded_sentences": len(report.excluded_sentences),
-            "problems": report.problems}, ensure_ascii=False, indent=2))
+        body = docs[0] if len(docs) == 1 else {"ok": all(d["ok"] for d in docs), "sources": docs}
+        click.echo(json.dumps(body, ensure_ascii=False, indent=2))
     else:
-        click.echo(coverage.render(report, seed), nl=False)
-    if not report.ok:
-        n = len(report.uncovered_tokens) + len(report.uncovered_sentences) + len(report.problems)
-        raise errors.ValidationFailed(f"coverage incomplete: {n} gap(s)", source="coverage")
+        for src, report, text in results:
+            if len(results) > 1 or source is not None:
+                click.echo(f"source {src.key} (seeds/{src.file})")
+            click.echo(coverage.render(report, text), nl=False)
+    gaps = sum(len(r.uncovered_tokens) + len(r.uncovered_sentences) + len(r.problems)
+               for _, r, _ in results)
+    if gaps:
+        raise errors.ValidationFailed(f"coverage incomplete: {gaps} gap(s)", source="coverage")
 
 
 def _shown(proj: project_mod.Project, path: Path) -> str:

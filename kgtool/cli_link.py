@@ -1,4 +1,5 @@
-"""`kgtool import-reference` and `kgtool link`: thin click layers over kgtool.reference and kgtool.link.
+"""`kgtool import-reference` and `kgtool link`: thin click layers over the importer registry
+(kgtool.reference.IMPORTERS) and kgtool.api.link.
 
 Reference datasets are read from wherever the user keeps them (arguments; by default the shared
 folder, `$KGTOOL_SHARED/data`), and the reference graphs go to the cache (`--cache`,
@@ -15,13 +16,14 @@ import click
 from kgtool import project as project_mod
 from kgtool.cli import handle_errors, project_option
 from kgtool.errors import InputError, UsageError, ValidationFailed
+from kgtool.reference import IMPORTERS, ImportOptions, default_inputs, import_reference
 
 cache_option = click.option(
     "--cache", "cache", type=click.Path(file_okay=False), default=None, metavar="DIR",
     help="Where reference graphs are stored (default: $KGTOOL_CACHE, else ~/.cache/kgtool). "
          "Must be outside the repository.")
 
-KINDS = ("divisions", "history", "industry", "wikidata")
+KINDS = tuple(IMPORTERS)
 
 
 def _count_lines(paths: list[Path]) -> int:
@@ -55,18 +57,6 @@ class _Progress:
             self.bar.__exit__(*exc)
 
 
-def _default_inputs(kind: str, data: Path, villages: bool) -> list[Path]:
-    from kgtool.reference import divisions
-
-    if kind == "divisions":
-        return divisions.discover(data / "china-admin-divisions" / "national", villages=villages)
-    if kind == "history":
-        return [data / "china-admin-code-history" / "national-county-level-history.csv"]
-    if kind == "industry":
-        return [data / "gbt4754-2017-industry" / "gbt4754-2017_sections_divisions.csv"]
-    return [data / "wikidata-qids" / "qids.csv"]
-
-
 def _expand(kind: str, paths: tuple[str, ...], villages: bool) -> list[Path]:
     from kgtool.reference import divisions
 
@@ -82,30 +72,6 @@ def _expand(kind: str, paths: tuple[str, ...], villages: bool) -> list[Path]:
         else:
             out.append(path)
     return out
-
-
-def import_kind(kind: str, inputs: list[Path], cache: Path, *, tree: Path | None = None,
-                corrections: Path | None = None, overrides: dict[str, str] | None = None) -> tuple[Path, int]:
-    """Import one reference dataset into the cache; returns (output file, triple count)."""
-    from kgtool.link import REFERENCE_FILES
-    from kgtool.reference import code_history, divisions, industry, wikidata
-    from kgtool.reference.common import reference_dir
-
-    target = reference_dir(cache) / REFERENCE_FILES[kind]
-    if kind == "divisions":
-        with _Progress(inputs, "importing divisions") as progress:
-            n = divisions.write_graph(inputs, target, overrides=overrides, progress=progress)
-    elif kind == "history":
-        n = code_history.write_graph(inputs, target, overrides=overrides)
-    elif kind == "industry":
-        if len(inputs) != 1:
-            raise UsageError("industry takes one sections/divisions table (use --tree for the "
-                             "full tree)", source="import-reference")
-        n = industry.write_graph(inputs[0], target, tree=tree, corrections=corrections,
-                                 overrides=overrides)
-    else:
-        n = wikidata.write_graph(inputs, target, overrides=overrides)
-    return target, n
 
 
 @click.command("import-reference")
@@ -155,15 +121,16 @@ def import_reference_cmd(kind: str, paths: tuple[str, ...], cache: str | None, v
                          source="import-reference")
     kinds = KINDS if kind == "all" else (kind,)
     for k in kinds:
-        inputs = _expand(k, paths, villages) if paths else _default_inputs(k, data, villages)
-        tree_path = Path(tree) if tree and k == "industry" else None
-        corr = None
-        if tree_path is not None:
+        options = ImportOptions(overrides=overrides if kind != "all" else None, villages=villages)
+        if tree and k == "industry":
             from kgtool.reference.industry import default_corrections
 
-            corr = Path(corrections) if corrections else default_corrections(proj.root)
-        target, n = import_kind(k, inputs, store, tree=tree_path, corrections=corr,
-                                overrides=overrides if kind != "all" else None)
+            options.tree = Path(tree)
+            options.corrections = Path(corrections) if corrections else default_corrections(proj.root)
+        inputs = _expand(k, paths, villages) if paths else default_inputs(k, data, options)
+        with _Progress(inputs, f"importing {k}") as progress:
+            options.progress = progress
+            target, n = import_reference(k, inputs, store, options)
         click.echo(f"{k}: {n:,} triples from {', '.join(display(p) for p in inputs)} → {target}")
 
 
@@ -196,26 +163,24 @@ def link_cmd(cache: str | None, output_dir: str | None, date: str | None, report
     """
     import re
 
+    from kgtool import api
     from kgtool import link as lk
-    from kgtool.io import atomic_write, parse_rdf
+    from kgtool.io import atomic_write
     from kgtool.reference.common import cache_dir
 
     proj = project_mod.locate(project)
-    store = cache_dir(cache, project_root=proj.root)
     if output_dir is None and not proj.in_checkout:
         raise UsageError("outside a kgtool checkout, give --output-dir", source="link")
     out = Path(output_dir) if output_dir else proj.data_dir / "graph"
     if date is not None and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", date):
         raise UsageError(f"--date {date!r} is not YYYY-MM-DD", source="--date")
-    graph = _facts_graph(proj, parse_rdf)
-    result = lk.build_links(graph, store, proj.data_dir / "graph" / "mappings")
+    result = api.link(proj, cache=cache)
     stamp = date or lk.committed_date(out / lk.LINKS_SSSOM) or lk.today()
     ttl, sssom = lk.render(result, stamp)
     if report:
-        scores = []
+        store = cache_dir(cache, project_root=proj.root)
         index = result.index or lk.DivisionIndex(_division_rows(store))
-        for name, path in _gold_files(proj):
-            scores.append((name, lk.score(lk.read_gold(path), index)))
+        scores = [(name, lk.score(lk.read_gold(path), index)) for name, path in _gold_files(proj)]
         click.echo(lk.report(result, scores), nl=False)
     if check:
         stale = [p.name for p, data in ((out / lk.LINKS_TTL, ttl), (out / lk.LINKS_SSSOM, sssom))
@@ -229,19 +194,6 @@ def link_cmd(cache: str | None, output_dir: str | None, date: str | None, report
     atomic_write(out / lk.LINKS_TTL, ttl)
     atomic_write(out / lk.LINKS_SSSOM, sssom)
     click.echo(f"{len(result.links)} links → {out / lk.LINKS_TTL}, {out / lk.LINKS_SSSOM}", err=True)
-
-
-def _facts_graph(proj: project_mod.Project, parse_rdf: Callable[..., Any]) -> Any:
-    """The curated facts (the graph's source of truth; the build is not needed to link)."""
-    from rdflib import Graph
-
-    graph = Graph(bind_namespaces="none")
-    files = proj.fact_files
-    if not files:
-        raise InputError("no fact files", source=str(proj.facts_dir))
-    for path in files:
-        parse_rdf(path, graph=graph)
-    return graph
 
 
 def _gold_files(proj: project_mod.Project) -> Iterator[tuple[str, Path]]:

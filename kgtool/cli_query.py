@@ -1,21 +1,20 @@
 """The reading commands: `query`, `queries`, `export`, `stats`, `describe`.
 
-Thin click layers over `kgtool.query`, `kgtool.export`, `kgtool.stats` and `kgtool.describe`
-(and `kgtool.store` for `--store`, `kgtool.remote` for `query --endpoint`): parse options, call
-the library, write, pick the exit code. Output goes to stdout as UTF-8
+Thin click layers over `kgtool.api`: parse options, make one API call (`Dataset.query`,
+`Dataset.stats`, `Dataset.describe`, `api.export`), render, pick the exit code. Output goes to stdout as UTF-8
 whatever the locale; notes and errors go to stderr. Only what a command needs is imported, and
 only when it runs: `kgtool query` never loads rdflib or pySHACL (export does, for lexical fidelity).
 """
 from __future__ import annotations
 
 import io
+import os
 import sys
 from typing import Any, Callable, TextIO
 
 import click
 
 from kgtool import project as project_mod
-from kgtool import sparql_policy
 from kgtool.cli import handle_errors, project_option
 from kgtool.errors import UsageError
 
@@ -46,21 +45,20 @@ def _finish(out: TextIO) -> None:
                 pass
 
 
-def _data_sources(data: tuple[str, ...], data_format: str | None, with_graph: bool,
-                  proj: project_mod.Project) -> list[Any]:
-    from kgtool import query as q
+def _dataset(proj: project_mod.Project, data: tuple[str, ...], data_format: str | None,
+             with_graph: bool, directory: Any = None) -> Any:
+    """The api.Dataset the options name: a store, --data files (with the graph), or the graph."""
+    from kgtool import api
 
-    sources = []
-    for path in data:
-        src = q.DataSource(path, data_format)
-        if path == "-":
-            if not data_format:
-                raise UsageError("--data - (stdin) needs --data-format", source="--data")
-            src.content = sys.stdin.buffer.read()
-        sources.append(src)
-    if not data or with_graph:
-        sources = q.default_sources(proj, notify=lambda m: click.echo(m, err=True)) + sources
-    return sources
+    if directory is not None:
+        return api.Dataset.from_store(directory)
+    stdin = sys.stdin.buffer.read() if "-" in data and data_format else None
+    return api.Dataset.from_files(*data, format=data_format, with_graph=with_graph, project=proj,
+                                  on_stale=_note, stdin=stdin)
+
+
+def _note(line: str) -> None:
+    click.echo(line, err=True)
 
 
 data_options = [
@@ -160,11 +158,12 @@ def query_cmd(query_arg: str | None, query_file: str | None, data: tuple[str, ..
       kgtool query cq01
       kgtool query 'SELECT ?s WHERE { ?s a kg:District }' --format csv
       kgtool query -f my.rq --data extra.ttl --with-graph --format json
-      kgtool query 'SELECT ?p ?o WHERE { ?s ?p ?o }' --param 's=<https://w3id.org/kgtool/id/place/松江区>'
+      kgtool query 'SELECT * WHERE { ?s ?p ?o }' --param 's=<place/松江区>'
       kgtool query 'ASK { ?s a kg:Enterprise }' --ask-exit
       kgtool query cq01 --store /data/kg
-      kgtool query cq01 --endpoint http://127.0.0.1:8890/sparql
+      kgtool query cq01 --endpoint http://127.0.0.1:8642/sparql
     """
+    from kgtool import api, formats
     from kgtool import query as q
 
     if endpoint is not None:
@@ -183,6 +182,8 @@ def query_cmd(query_arg: str | None, query_file: str | None, data: tuple[str, ..
                          "locally", source="--verbose")
     if graphs and all_graphs:
         raise UsageError("--graph and --all-graphs exclude each other", source="--all-graphs")
+    if fmt is not None:
+        formats.require(fmt)
     directory = _store_dir(store_opt, data, with_graph, "--endpoint" if endpoint else None)
     proj = project_mod.locate(project)
     if query_arg == "-" and "-" in data:
@@ -190,43 +191,34 @@ def query_cmd(query_arg: str | None, query_file: str | None, data: tuple[str, ..
     text = q.resolve_query(query_arg, query_file, proj)
     tty = sys.stdout.isatty()
     if endpoint is not None:
-        # run_remote applies the same checks (q.prepare, formats) before anything is sent; a
-        # function only the remote store knows (bif:contains...) is left for the store to judge.
-        from kgtool import push, remote
-
-        out = _stdout()
-        try:
-            code = remote.run_remote(
-                endpoint, text, fmt=fmt, tty=tty, out=out, err=sys.stderr,
-                default_graphs=[] if all_graphs else (list(graphs) or [push.FACTS_GRAPH]),
-                limit=limit, allow_service=allow_service, allow_from=allow_from,
-                ask_exit=ask_exit, timeout=timeout or 60.0,
-                log=(lambda line: click.echo(line, err=True)) if verbose else None)
-        finally:
-            _finish(out)
-        sys.exit(code)
-    # Policy, prefixes, form and parameters are checked before any data is loaded or rebuilt.
-    info = q.prepare(text, allow_service=allow_service, allow_from=allow_from)
-    trap = sparql_policy.lang_case_trap(info)
-    if trap is not None:
-        click.echo(f"note: {text.source}:{trap.line}:{trap.column}: the engine compares language "
-                   f"tags in lower case, so lang(...) = {trap.text} is never true; use "
-                   f"langMatches(lang(?x), {trap.text})", err=True)
-    q.parse_params(params, info)
-    q.choose_format(fmt, info.form, tty)
-    sources = [] if directory is not None else _data_sources(data, data_format, with_graph, proj)
-    req = q.QueryRequest(query=text, sources=sources, params=list(params), fmt=fmt, limit=limit,
-                         allow_service=allow_service, allow_from=allow_from, ask_exit=ask_exit,
-                         tty=tty, info=info, store_dir=directory)
+        dataset = api.Dataset.from_endpoint(
+            endpoint, graphs=[] if all_graphs else (list(graphs) or None),
+            timeout=timeout or 60.0, log=_note if verbose else None)
+    else:
+        # Policy, prefixes, form and parameters are checked before any data is loaded.
+        info = q.prepare(text, allow_service=allow_service, allow_from=allow_from)
+        q.choose_format(fmt, info.form, tty)
+        q.parse_params(params, info)
+        if ask_exit and info.form != "ASK":
+            raise UsageError("--ask-exit needs an ASK query", source="--ask-exit")
+        dataset = _dataset(proj, data, data_format, with_graph, directory)
+    result = dataset.query(text, params=list(params), limit=limit,
+                           timeout=timeout if endpoint is None else None,
+                           allow_service=allow_service, allow_from=allow_from)
+    if ask_exit and result.form != "ASK":
+        raise UsageError("--ask-exit needs an ASK query", source="--ask-exit")
+    for note in result.notes:
+        click.echo(note, err=True)
     out = _stdout()
     try:
-        if timeout is not None:
-            code = q.run_with_timeout(lambda o, e: q.run_query(req, o, e), timeout, out, sys.stderr)
-        else:
-            code = q.run_query(req, out, sys.stderr)
+        n = result.write(out, fmt, tty=tty)
     finally:
         _finish(out)
-    sys.exit(code)
+    if result.truncated:
+        what = "triples" if result.form == "CONSTRUCT" else "rows"
+        click.echo(f"note: output truncated to {n} {what} (--limit {limit})", err=True)
+    if ask_exit and not bool(result):
+        sys.exit(1)
 
 
 @click.command("queries")
@@ -291,31 +283,16 @@ def export_cmd(what: str, fmt: str, output: str | None, data: tuple[str, ...],
       kgtool export --what ontology --format jsonld
       kgtool export --store /data/kg --format nt
     """
-    from kgtool import export as ex
+    from kgtool import api
 
     directory = _store_dir(store_opt, data)
-    proj = project_mod.locate(project)
-    payload = ex.export(proj, what, fmt, output, data, store_dir=directory)
+    # Streamed (to stdout, or to a temp file renamed over -o): a big store is never in memory.
+    api.export(what, fmt, project=project_mod.locate(project), output=output, data=data,
+               store=directory, on_stale=_note, out=sys.stdout.buffer.write)
     if output is None:
-        sys.stdout.buffer.write(payload)
         sys.stdout.buffer.flush()
     else:
-        click.echo(f"wrote {output} ({len(payload)} bytes, {fmt})", err=True)
-
-
-def _store_for(data: tuple[str, ...], data_format: str | None, with_graph: bool,
-               project: str | None, store_opt: str | None = None) -> tuple[Any, Any]:
-    from kgtool import query as q
-
-    directory = _store_dir(store_opt, data, with_graph)
-    if directory is not None:
-        from kgtool import store as kstore
-
-        store, lang, _ = kstore.open_for_query(directory)  # default graph: the union
-        return store, lang
-    proj = project_mod.locate(project)
-    store, lang, _ = q.load_store(_data_sources(data, data_format, with_graph, proj))
-    return store, lang
+        click.echo(f"wrote {output} ({os.path.getsize(output)} bytes, {fmt})", err=True)
 
 
 @click.command("stats")
@@ -341,11 +318,12 @@ def stats_cmd(data: tuple[str, ...], data_format: str | None, with_graph: bool,
     from kgtool import output, query as q, stats as st
 
     fmt = q.choose_format(fmt, "SELECT", sys.stdout.isatty())
-    store, lang = _store_for(data, data_format, with_graph, project, store_opt)
-    variables, rows = st.rows(st.compute(store))
+    dataset = _dataset(project_mod.locate(project), data, data_format, with_graph,
+                       _store_dir(store_opt, data, with_graph))
+    variables, rows = st.rows(dataset.stats())
     out = _stdout()
     try:
-        output.write_select(out, fmt, variables, rows, lang, output.Prefixes())
+        output.write_select(out, fmt, variables, rows, dataset.lang, output.Prefixes())
     finally:
         _finish(out)
 
@@ -377,10 +355,11 @@ def describe_cmd(term: str, data: tuple[str, ...], data_format: str | None, with
     if fmt not in ("table", "json", "turtle", "nt", "jsonld"):
         raise UsageError(f"--format {fmt}: describe writes table, json, turtle, nt or jsonld",
                          source="--format")
-    store, lang = _store_for(data, data_format, with_graph, project, store_opt)
-    sheet = de.sheet(store, de.resolve(store, term))
+    dataset = _dataset(project_mod.locate(project), data, data_format, with_graph,
+                       _store_dir(store_opt, data, with_graph))
+    sheet = dataset.describe(term)
     out = _stdout()
     try:
-        de.write(out, sheet, fmt, lang)
+        de.write(out, sheet, fmt, dataset.lang)
     finally:
         _finish(out)

@@ -23,8 +23,12 @@ CRED_NOTE = ("Credentials: KGTOOL_ENDPOINT_USER/KGTOOL_ENDPOINT_PASSWORD (Basic 
              "(KGTOOL_NETRC, else ~/.netrc); never flags.")
 
 
+def _note(line: str) -> None:
+    click.echo(line, err=True)
+
+
 def _log(verbose: bool) -> Any:
-    return (lambda line: click.echo(line, err=True)) if verbose else None
+    return _note if verbose else None
 
 
 @click.command("load")
@@ -88,7 +92,7 @@ def load_cmd(files: tuple[str, ...], store_opt: str | None, graph: str | None, d
               help="Serve these RDF files (repeatable) instead of the built graph.")
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to bind. Anything but loopback exposes an unauthenticated endpoint.")
-@click.option("--port", default=8890, show_default=True, type=click.IntRange(0, 65535),
+@click.option("--port", default=8642, show_default=True, type=click.IntRange(0, 65535),
               help="Port (0: any free port, printed at start).")
 @click.option("--timeout", default=30.0, show_default=True, type=click.FloatRange(0, min_open=True),
               metavar="SECONDS", help="Per-query time limit; the query's worker is killed (503).")
@@ -105,23 +109,29 @@ def load_cmd(files: tuple[str, ...], store_opt: str | None, graph: str | None, d
 @click.option("--allow-from", is_flag=True,
               help="Permit FROM / FROM NAMED in queries (they select graphs of the served data).")
 @click.option("--quiet", is_flag=True, help="No access log on stderr.")
+@click.option("--base", default="https://w3id.org/kgtool/", show_default=True, metavar="IRI",
+              help="IRIs under this prefix resolve at this server's root: /id/place/松江区 "
+                   "answers <BASE id/place/松江区> (303 to .html/.ttl/.jsonld/.nt by Accept).")
+@click.option("--no-pages", is_flag=True, help="Serve the SPARQL endpoint only, no web pages.")
 @project_option
 @handle_errors
 def serve_cmd(store_opt: str | None, data: tuple[str, ...], host: str, port: int, timeout: float,
               row_cap: int, workers: int, max_body: int, client_timeout: float, allow_from: bool,
-              quiet: bool, project: str | None) -> None:
+              quiet: bool, base: str, no_pages: bool, project: str | None) -> None:
     """Serve the graph as a read-only SPARQL 1.1 Protocol endpoint at /sparql.
 
     GET or POST (form or application/sparql-query); results as SPARQL JSON/XML/CSV/TSV or
     Turtle/N-Triples/JSON-LD/RDF-XML by the Accept header (or ?format=). Updates, SERVICE and
-    FROM are refused (403) as in `kgtool query`. A browser gets a small query page at /.
+    FROM are refused (403) as in `kgtool query`. Every other path is a web page: each IRI
+    under --base resolves (HTML for browsers, Turtle/JSON-LD/N-Triples by Accept or suffix),
+    with entity, source, class, label-search and query pages (docs/web.md).
 
     \b
     Examples:
       kgtool serve
       kgtool serve --store /data/kg --port 3030 --timeout 10
       curl -H 'Accept: text/csv' --data-urlencode 'query=SELECT * { ?s ?p ?o } LIMIT 3' \\
-           http://127.0.0.1:8890/sparql
+           http://127.0.0.1:8642/sparql
     """
     from kgtool import serve as sv
     from kgtool import store as kstore
@@ -129,16 +139,16 @@ def serve_cmd(store_opt: str | None, data: tuple[str, ...], host: str, port: int
     directory = None if data else kstore.store_dir(store_opt)
     paths = list(data)
     if directory is None and not paths:
-        from kgtool import query as q
+        from kgtool import api
 
-        proj = project_mod.locate(project)
-        paths = [s.path for s in q.default_sources(proj, notify=lambda m: click.echo(m, err=True))]
+        dataset = api.Dataset.from_project(project_mod.locate(project), on_stale=_note)
+        paths = [s.path for s in dataset.sources]  # never rebuilt: serve only reads
     if directory is not None:
         kstore.open_store(directory, read_only=True)  # a clear error now, not in the workers
     cfg = sv.ServeConfig(data=paths, store=str(directory) if directory else None, host=host,
                          port=port, timeout=timeout, row_cap=row_cap, workers=workers,
                          max_body=max_body, client_timeout=client_timeout, allow_from=allow_from,
-                         quiet=quiet)
+                         quiet=quiet, web=not no_pages, base=base, project=project)
     if host not in ("127.0.0.1", "localhost", "::1"):
         click.echo(f"warning: binding {host}: the endpoint has no authentication of its own; put "
                    "it behind a reverse proxy that has", err=True)
@@ -202,39 +212,23 @@ def push_cmd(endpoint: str, vendor: str, graph: str | None, data: tuple[str, ...
       kgtool push --endpoint http://127.0.0.1:3030/kg --vendor fuseki --data extra.ttl
       kgtool push --endpoint http://127.0.0.1:8890 --vendor virtuoso --delete
     """
-    from kgtool import push as pu
-    from kgtool import remote as rm
+    from kgtool import api
     from kgtool import store as kstore
 
     if data and store_opt:
         raise UsageError("push either --data files or --store, not both", source="--store")
-    auth = rm.Auth.from_env(endpoint)
-    target = pu.Target(endpoint, vendor, auth, query_url=query_url, update_url=update_url,
-                       gsp_url=gsp_url)
-    skolem = method == "update"
     directory = kstore.store_dir(store_opt) if not data else None
     if store_opt is None and not data and directory is not None and not delete:
         directory = None  # $KGTOOL_STORE does not redirect a plain push of the built graph
-    if directory is not None:
-        sources = pu.sources_from_store(str(directory), graph, skolem)
-    else:
-        paths = list(data)
-        if not paths:
-            from kgtool import query as q
-
-            proj = project_mod.locate(project)
-            paths = [s.path for s in q.default_sources(proj, notify=lambda m: click.echo(m, err=True))]
-        sources = pu.sources_from_files(paths, graph, skolem)
-    log = _log(verbose)
-    if delete:
-        client = rm.Client(auth, timeout, log)
-        for src in sources:
-            pu.delete_graph(client, target, src.graph, method)
-            click.echo(f"deleted <{src.graph}>")
-        return
-    report = pu.push(sources, target, method=method, batch=batch, verify=not no_verify,
-                     timeout=timeout, auth=auth, log=log)
+    report = api.push(endpoint=endpoint, vendor=vendor, data=data, store=directory, graph=graph,
+                      method=method, batch=batch, verify=not no_verify, delete=delete,
+                      timeout=timeout, query_url=query_url, update_url=update_url,
+                      gsp_url=gsp_url, log=_log(verbose), project=project_mod.locate(project),
+                      on_stale=_note)
     for g, sent, counted, how in report.rows:
+        if how == "delete":
+            click.echo(f"deleted <{g}>")
+            continue
         check = "not verified" if counted < 0 else f"verified {counted}"
         click.echo(f"pushed <{g}>: {sent} triples by {how}, {check}")
 
@@ -276,7 +270,7 @@ def remote_query_cmd(query_arg: str | None, endpoint: str, query_file: str | Non
 
     \b
     Examples:
-      kgtool remote-query --endpoint http://127.0.0.1:8890/sparql cq01
+      kgtool remote-query --endpoint http://127.0.0.1:8642/sparql cq01
       kgtool remote-query --endpoint http://127.0.0.1:3030/kg/sparql 'ASK { ?s a kg:District }'
     """
     from kgtool.cli_query import query_cmd

@@ -13,6 +13,7 @@ spliced into query text); rdflib is not imported.
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, TextIO
@@ -62,20 +63,30 @@ def label_of(store: Any, node: Any, lang: output.LangCase) -> str:
 
 
 def resolve(store: Any, term: str) -> str:
-    """The IRI TERM names. AmbiguousTerm (exit 2) lists candidates; InputError when unknown."""
+    """The IRI TERM names. AmbiguousTerm (exit 2) lists candidates; InputError when unknown.
+
+    Every form kgtool prints is accepted back: `<https://…>`, a bare `https://…` (CSV), a
+    relative `<place/松江区>` (tables, Turtle under @base) or `place/松江区`, `prefix:local`."""
     t = term.strip()
     if not t:
         raise UsageError("TERM is empty: give an IRI, a prefixed name, a key or a label",
                          source="describe")
     if t.startswith("<") and t.endswith(">"):
-        return t[1:-1]
-    if t.startswith(("http://", "https://", "urn:")):
+        t = t[1:-1].strip()
+        if not re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", t):
+            return ID + t.lstrip("/")   # relative, as tables and Turtle under @base print it
+        return t
+    if re.match(r"(https?|urn|file):", t):
         return t
     head, sep, local = t.partition(":")
     if sep and head in PREFIXES and " " not in t:
         return PREFIXES[head] + local
-    kind, slash, key = t.partition("/")
-    if slash and kind in ID_TYPES and key:
+    if sep and " " not in t and re.match(r"[a-z][a-z0-9]*$", head):
+        from kgtool.link.links import CURIES  # noqa: PLC0415 - graph/links.sssom.tsv's CURIEs
+
+        if head in CURIES:
+            return CURIES[head] + local
+    if re.match(r"[a-z][a-z0-9-]*/\S+$", t) and ox.NamedNode(ID + t) in _subjects(store, ID + t):
         return ID + t
     rows = _q(store, f"""SELECT DISTINCT ?s ?l ?needle WHERE {{ ?s {_LABEL_PATH} ?l
                          FILTER(isIRI(?s) && CONTAINS(LCASE(STR(?l)), LCASE(?needle))) }}""",
@@ -83,16 +94,29 @@ def resolve(store: Any, term: str) -> str:
     exact = sorted({r["s"].value for r in rows if r["l"].value.lower() == t.lower()})
     loose = sorted({r["s"].value for r in rows})
     candidates = exact or loose
+    # A label shared by one of our things and the reference records it links to (松江区 is also
+    # NBS division 310117 and Wikidata Q662380): the graph's own thing is meant.
+    own = [c for c in candidates if c.startswith(ID) and c[len(ID):].split("/", 1)[0] in ID_TYPES]
+    if len(candidates) > 1 and len(own) == 1:
+        return own[0]
     if not candidates:
         raise InputError(f"nothing in the graph has the IRI or label {t!r}", source="describe")
     if len(candidates) > 1:
         lang = output.LangCase()
-        shown = "\n".join(f"  <{c}>  {label_of(store, ox.NamedNode(c), lang)}"
-                          for c in candidates[:30])
-        more = f"\n  … and {len(candidates) - 30} more" if len(candidates) > 30 else ""
-        raise AmbiguousTerm(f"{t!r} names {len(candidates)} things; describe one by IRI:\n"
+        shown = "; ".join(f"<{c}> {label_of(store, ox.NamedNode(c), lang)}".rstrip()
+                          for c in candidates[:5])
+        more = f"; … and {len(candidates) - 5} more" if len(candidates) > 5 else ""
+        raise AmbiguousTerm(f"{t!r} names {len(candidates)} things; describe one by IRI: "
                             f"{shown}{more}", source="describe")
     return candidates[0]
+
+
+def _subjects(store: Any, iri: str) -> set[Any]:
+    """{the node} if the store says anything about it (as subject or object), else empty."""
+    node = ox.NamedNode(iri)
+    rows = _q(store, "SELECT ?node WHERE { { ?node ?p ?o } UNION { ?s ?p ?node } } LIMIT 1",
+              node=node)
+    return {node} if rows else set()
 
 
 def sheet(store: Any, iri: str) -> Sheet:

@@ -11,11 +11,12 @@ plain `kgtool query cq01` starts fast. What pyoxigraph lacks we add around it:
 - a timeout that really stops the query: pyoxigraph cannot be interrupted from Python, so the
   query runs in a forked worker process that is killed at the deadline;
 - language tags restored to the case the data wrote (`kgtool.output.LangCase`);
-- a persistent store (`QueryRequest.store_dir`, `kgtool.store`) instead of parsing files.
+- a persistent store (`kgtool.store`) instead of parsing files.
+
+The public entry point is `kgtool.api` (`Dataset.query`); this module is its engine.
 """
 from __future__ import annotations
 
-import io
 import os
 import re
 import sys
@@ -24,16 +25,14 @@ from typing import Any, Callable, TextIO
 
 import pyoxigraph as ox
 
-from kgtool import output, sparql_policy
+from kgtool import formats, output, sparql_policy
 from kgtool.errors import (InputError, KgtoolError, PolicyError, QueryTimeout, RemoteError,
                            UsageError)
-from kgtool.namespaces import PREFIXES
+from kgtool.namespaces import ID, PREFIXES
 from kgtool.project import Project
 
 NAME_RE = r"^[a-z][a-z0-9_-]*$"
 LANG_SCAN_LIMIT = 8 * 1024 * 1024   # scan files up to this size for language tags as written
-DATA_FORMATS = {"turtle": "ttl", "ttl": "ttl", "nt": "nt", "ntriples": "nt", "nq": "nq",
-                "nquads": "nq", "trig": "trig", "xml": "rdf", "rdfxml": "rdf", "jsonld": "jsonld"}
 
 
 # ------------------------------------------------------------------------ query text
@@ -176,8 +175,9 @@ _VARNAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
 def parse_term(value: str, prefixes: dict[str, str]) -> Any:
     """One RDF term from `--param` syntax, parsed by pyoxigraph's Turtle parser (never spliced).
 
-    `<iri>`, `prefix:local`, `"text"`, `"text"@zh-Hans`, `"5"^^xsd:integer`, bare numbers and
-    booleans; anything else is a plain string. Raises ValueError when malformed."""
+    `<iri>` (a relative `<place/松江区>`, as tables print things, is under `…/id/`),
+    `prefix:local`, `"text"`, `"text"@zh-Hans`, `"5"^^xsd:integer`, bare numbers and booleans;
+    anything else is a plain string. Raises ValueError when malformed."""
     v = value.strip()
     if not v:
         return ox.Literal("")
@@ -186,7 +186,8 @@ def parse_term(value: str, prefixes: dict[str, str]) -> Any:
             prefix = v.split(":", 1)[0]
             if prefix not in prefixes:
                 raise ValueError(f"unknown prefix {prefix + ':'!r} (quote the value to pass a string)")
-        head = "".join(f"@prefix {p}: <{ns}> .\n" for p, ns in prefixes.items())
+        head = f"@base <{ID}> .\n" + "".join(f"@prefix {p}: <{ns}> .\n"
+                                              for p, ns in prefixes.items())
         doc = f"{head}<urn:kgtool:s> <urn:kgtool:p> {v} ."
         try:
             quads = list(ox.parse(input=doc.encode("utf-8"), format=ox.RdfFormat.TURTLE))
@@ -199,18 +200,30 @@ def parse_term(value: str, prefixes: dict[str, str]) -> Any:
     return ox.Literal(value)
 
 
-def parse_params(params: list[str] | tuple[str, ...], info: sparql_policy.QueryInfo,
+def parse_params(params: Any, info: sparql_policy.QueryInfo,
                  lang: output.LangCase | None = None) -> dict[Any, Any]:
-    """`name=value` strings -> pyoxigraph substitutions. UsageError (exit 2) when malformed."""
+    """`name=value` strings (or a mapping name -> value string or pyoxigraph term) ->
+    pyoxigraph substitutions. UsageError (exit 2) when malformed."""
     prefixes = {**PREFIXES, **info.prefixes}
     subs: dict[Any, Any] = {}
-    for raw in params:
-        name, sep, value = raw.partition("=")
+    pairs: list[tuple[str, Any, str]] = []
+    if isinstance(params, dict):
+        pairs = [(str(k), v, f"{k}={v}") for k, v in params.items()]
+    else:
+        for raw in params or ():
+            name, sep, value = raw.partition("=")
+            if not sep:
+                raise UsageError(f"malformed --param {raw!r}: expected NAME=VALUE")
+            pairs.append((name, value, raw))
+    for name, value, raw in pairs:
         name = name.strip().lstrip("?$")
-        if not sep or not re.match(_VARNAME, name):
+        if not re.match(_VARNAME, name):
             raise UsageError(f"malformed --param {raw!r}: expected NAME=VALUE")
         if name not in info.variables:
             raise UsageError(f"--param {name}: the query has no variable ?{name}")
+        if not isinstance(value, str):
+            subs[ox.Variable(name)] = value
+            continue
         try:
             subs[ox.Variable(name)] = parse_term(value, prefixes)
         except ValueError as exc:
@@ -231,20 +244,16 @@ class DataSource:
         self.path, self.fmt, self.content = path, fmt, content
 
     def rdf_format(self) -> Any:
+        """The pyoxigraph RdfFormat, from `fmt` (kgtool.formats) or the file extension."""
         if self.fmt:
-            ext = DATA_FORMATS.get(self.fmt.lower())
-            if ext is None:
-                raise UsageError(f"unknown data format {self.fmt!r}; expected one of "
-                                 f"{', '.join(sorted(DATA_FORMATS))}", source="--data-format")
-            return ox.RdfFormat.from_extension(ext)
+            return formats.require(self.fmt, kind=formats.RDF, what="--data-format").rdf_format()
         if self.path == "-":
             raise UsageError("--data - (stdin) needs --data-format", source="--data")
-        ext = Path(self.path).suffix.lstrip(".").lower()
-        fmt = ox.RdfFormat.from_extension(ext) if ext else None
-        if fmt is None or ext in ("n3",):
+        fmt = formats.from_extension(self.path)
+        if fmt is None:
             raise UsageError(f"cannot tell the RDF format of {self.path} from its extension; "
                              "use .ttl .nt .nq .trig .rdf .jsonld or --data-format", source="--data")
-        return fmt
+        return fmt.rdf_format()
 
 
 _OX_POS = r"line (\d+)(?: between)? column[s]? (\d+)|at line (\d+) between columns (\d+)"
@@ -296,20 +305,32 @@ def load_store(sources: list[DataSource]) -> tuple[Any, output.LangCase, bool]:
     return store, lang, union
 
 
-def default_sources(project: Project, *, rebuild: bool = True,
-                    notify: Callable[[str], None] | None = None) -> list[DataSource]:
-    """The built graph, rebuilt first when its recorded source hash is stale.
+def stale_warning(project: Project) -> str | None:
+    """A one-line warning when the built graph is older than its sources, naming the fix.
 
-    The staleness check lives in `kgtool.build` (hash of the sources vs the first line of the
-    graph); the build itself (rdflib, pySHACL) is imported only when a rebuild is needed."""
+    Read commands never rebuild (they must not write into the checkout): they warn and read
+    the graph as it is. The check (`kgtool.staleness`) is stdlib only."""
+    if not project.in_checkout or not project.built_graph.is_file():
+        return None
+    from kgtool import staleness  # noqa: PLC0415 - only inside a checkout
+
+    if not staleness.is_stale(project):
+        return None
+    return (f"warning: {_shown_path(project.built_graph)} is older than its sources; run "
+            "`kgtool build` to rebuild it (reading it as it is)")
+
+
+def default_sources(project: Project, *, rebuild: bool = False,
+                    notify: Callable[[str], None] | None = None) -> list[DataSource]:
+    """The built graph, as it is: never rebuilt (`rebuild=True` is refused). When `notify` is
+    given and the graph is stale, it gets `stale_warning`'s line."""
+    if rebuild:
+        raise ValueError("read commands never build: run `kgtool build` (kgtool.api.build)")
     graph = project.built_graph
-    if rebuild and project.in_checkout:
-        from kgtool import staleness  # stdlib only: the query path stays light
-        if staleness.is_stale(project):
-            if notify:
-                notify(f"note: {_shown_path(graph)} is stale; rebuilding it first")
-            from kgtool import build as build_mod  # noqa: PLC0415 - rdflib + pySHACL, only now
-            build_mod.build(project)
+    if notify is not None:
+        note = stale_warning(project)
+        if note:
+            notify(note)
     if not graph.is_file():
         raise InputError("the built graph is missing; run `kgtool build`", source=_shown_path(graph))
     return [DataSource(str(graph))]
@@ -317,28 +338,11 @@ def default_sources(project: Project, *, rebuild: bool = True,
 
 # ------------------------------------------------------------------------ running
 
-class QueryRequest:
-    """Everything one `kgtool query` run needs; `info` is prepare()'s result when already known.
-    With `store_dir` the query runs on that persistent store (`kgtool.store`) and `sources` is
-    ignored."""
-
-    def __init__(self, query: QueryText, sources: list[DataSource], *,
-                 params: list[str] | None = None, fmt: str | None = None,
-                 limit: int | None = None, allow_service: bool = False, allow_from: bool = False,
-                 ask_exit: bool = False, tty: bool = False,
-                 info: sparql_policy.QueryInfo | None = None,
-                 store_dir: str | os.PathLike[str] | None = None) -> None:
-        self.query, self.sources, self.params = query, sources, list(params or [])
-        self.fmt, self.limit, self.tty, self.info = fmt, limit, tty, info
-        self.allow_service, self.allow_from, self.ask_exit = allow_service, allow_from, ask_exit
-        self.store_dir = store_dir
-
-
 class UnsupportedQuery(InputError, RuntimeError):
     """The engine parsed the query but cannot run it: a function it does not know (a custom or
     vendor function IRI such as `bif:contains`). An InputError (exit 3, one line) for `kgtool
-    query`; also a RuntimeError, because `kgtool.remote.run_remote` catches that to let a remote
-    store, which may well know the function, decide."""
+    query`; also a RuntimeError, because `kgtool.api.Dataset.query` catches that on an endpoint
+    to let the remote store, which may well know the function, decide."""
 
 
 def prepare(query: QueryText, *, allow_service: bool = False,
@@ -356,15 +360,16 @@ def prepare(query: QueryText, *, allow_service: bool = False,
     if not allow_service:
         # Parse now, against an empty store, so a syntax error is reported before any data is
         # loaded or rebuilt. pyoxigraph parses eagerly and evaluates lazily; nothing is iterated.
-        _execute(ox.Store(), query, None, False)
+        execute(ox.Store(), query, None, False)
     return info
 
 
-def _execute(store: Any, query: QueryText, subs: dict[Any, Any] | None, union: bool) -> Any:
-    """store.query with engine errors mapped to kgtool errors."""
+def execute(store: Any, query: QueryText, subs: dict[Any, Any] | None, union: bool) -> Any:
+    """store.query with engine errors mapped to kgtool errors. Relative IRIs resolve under
+    `…/id/`, so `<place/松江区>` (as tables print things) can be pasted back into a query."""
     try:
         return store.query(query.text, prefixes=PREFIXES, substitutions=subs or None,
-                           use_default_graph_as_union=union)
+                           use_default_graph_as_union=union, base_iri=ID)
     except SyntaxError as exc:
         msg = str(exc)
         m = re.match(r"error at (\d+):(\d+): (.*)", msg, re.S)
@@ -450,47 +455,30 @@ def _clean_engine_message(msg: str) -> str:
     return "expected " + (keep[0] if len(keep) == 1 else "one of " + ", ".join(keep))
 
 
-def run_query(req: QueryRequest, out: TextIO, err: TextIO) -> int:
-    """Run one query and write its results; return the exit code (0, or 1 for a false ASK with
-    `ask_exit`). Raises KgtoolError subclasses for every user error."""
-    info = req.info or prepare(req.query, allow_service=req.allow_service,
-                               allow_from=req.allow_from)
-    if req.ask_exit and info.form != "ASK":
-        raise UsageError("--ask-exit needs an ASK query", source="--ask-exit")
-    fmt = choose_format(req.fmt, info.form, req.tty)
-    lang = output.LangCase()
-    lang.add_from_text(req.query.text)
-    subs = parse_params(req.params, info, lang)
-    if req.store_dir:
-        from kgtool import store as kstore  # noqa: PLC0415 - pyoxigraph only, no rdflib
+def select_order(info: sparql_policy.QueryInfo, variables: list[str]) -> list[int]:
+    """Column order for a result: the engine's, except for `SELECT *`, whose columns the engine
+    sorts by name (?o ?p ?s): there, the order in which the variables first appear in the query.
 
-        store, seen, union = kstore.open_for_query(req.store_dir)
-    else:
-        store, seen, union = load_store(req.sources)
-    lang.merge(seen)
-    result = _execute(store, req.query, subs, union)
-    prefixes = output.Prefixes(info.prefixes)
-    try:
-        if isinstance(result, ox.QueryBoolean):
-            output.write_ask(out, fmt, bool(result))
-            return 1 if (req.ask_exit and not bool(result)) else 0
-        if isinstance(result, ox.QuerySolutions):
-            variables = [v.value for v in result.variables]
-            rows_iter = ([sol[i] for i in range(len(variables))] for sol in result)
-            rows, truncated = output.limited(rows_iter, req.limit)
-            n = output.write_select(out, fmt, variables, rows, lang, prefixes)
-            what = "rows"
-        else:
-            triples, truncated = output.limited(result, req.limit)
-            n = output.write_graph(out, fmt, triples, lang, prefixes)
-            what = "triples"
-    except OSError as exc:
-        if isinstance(exc, BrokenPipeError):
-            raise
-        raise RemoteError(f"query failed: {exc}", source=req.query.source) from None
-    if truncated[0]:
-        err.write(f"note: output truncated to {n} {what} (--limit {req.limit})\n")
-    return 0
+    >>> info = sparql_policy.analyse("SELECT * WHERE { ?s ?p ?o }")
+    >>> select_order(info, ["o", "p", "s"])
+    [2, 1, 0]
+    """
+    sig = info.tokens
+    star = False
+    for i, tok in enumerate(sig):
+        if tok.kind == sparql_policy.WORD and tok.text.upper() == "SELECT":
+            j = i + 1
+            while j < len(sig) and sig[j].text.upper() in ("DISTINCT", "REDUCED"):
+                j += 1
+            star = j < len(sig) and sig[j].text == "*"
+            break
+    if not star:
+        return list(range(len(variables)))
+    first: dict[str, int] = {}
+    for tok in sig:
+        if tok.kind == sparql_policy.VAR:
+            first.setdefault(tok.text[1:], len(first))
+    return sorted(range(len(variables)), key=lambda i: (first.get(variables[i], len(first)), i))
 
 
 # ------------------------------------------------------------------------ timeout
@@ -507,13 +495,12 @@ class RelayedError(KgtoolError):
         return self.text
 
 
-def run_with_timeout(func: Callable[[TextIO, TextIO], int], timeout: float,
-                     out: TextIO, err: TextIO) -> int:
-    """Run `func(out, err)` in a forked worker; kill it at `timeout` seconds (QueryTimeout, exit 5).
+def call_with_timeout(func: Callable[[], Any], timeout: float) -> Any:
+    """`func()` in a forked worker, killed at `timeout` seconds (QueryTimeout, exit 5); its
+    (picklable) return value comes back through a pipe.
 
     pyoxigraph holds the GIL-free Rust query loop and offers no cancellation, so a thread or a
-    signal cannot stop it; killing a process can. The worker renders into memory and sends the
-    text back through a pipe, so a killed query leaves no partial output."""
+    signal cannot stop it; killing a process can. A killed query leaves no partial output."""
     import pickle  # noqa: PLC0415 - only the --timeout path needs these
     import select  # noqa: PLC0415
     import signal  # noqa: PLC0415
@@ -532,15 +519,16 @@ def run_with_timeout(func: Callable[[TextIO, TextIO], int], timeout: float,
         os.close(rfd)
         code = 70
         try:
-            bout, berr = io.StringIO(), io.StringIO()
             try:
-                rc = func(bout, berr)
-                payload: tuple[Any, ...] = ("ok", rc, bout.getvalue(), berr.getvalue())
+                payload: tuple[Any, ...] = ("ok", func())
             except KgtoolError as exc:
-                payload = ("error", exc.exit_code, str(exc), berr.getvalue())
+                payload = ("error", exc.exit_code, str(exc))
             except BaseException as exc:  # noqa: BLE001 - report, never hang the parent
-                payload = ("error", 70, f"internal error: {type(exc).__name__}: {exc}", "")
-            data = pickle.dumps(payload)
+                payload = ("error", 70, f"internal error: {type(exc).__name__}: {exc}")
+            try:
+                data = pickle.dumps(payload)
+            except Exception as exc:  # noqa: BLE001 - an unpicklable result is our bug
+                data = pickle.dumps(("error", 70, f"internal error: {type(exc).__name__}: {exc}"))
             view = memoryview(data)
             while view:
                 n = os.write(wfd, view)
@@ -571,16 +559,11 @@ def run_with_timeout(func: Callable[[TextIO, TextIO], int], timeout: float,
         raise KgtoolError(f"query worker died (status {status})")
     payload = pickle.loads(b"".join(chunks))
     if payload[0] == "error":
-        if payload[3]:
-            err.write(payload[3])
         raise RelayedError(payload[2], payload[1])
-    out.write(payload[2])
-    if payload[3]:
-        err.write(payload[3])
-    return int(payload[1])
+    return payload[1]
 
 
 __all__ = ["QueryText", "NamedQuery", "QuerySyntaxError", "UnsupportedQuery", "DataSource",
-           "QueryRequest", "resolve_query", "named_queries", "parse_term", "parse_params",
-           "load_store", "default_sources", "prepare", "choose_format", "run_query",
-           "run_with_timeout"]
+           "resolve_query", "named_queries", "parse_term", "parse_params", "load_store",
+           "default_sources", "stale_warning", "prepare", "execute", "choose_format",
+           "select_order", "call_with_timeout"]

@@ -347,47 +347,5 @@ def query_endpoint(endpoint: str, query_text: str, form: str | None, **kwargs: A
     return parse_response(remote_query(endpoint, query_text, accept=accept, **kwargs), form)
 
 
-def run_remote(endpoint: str, query: Any, *, fmt: str | None, tty: bool, out: Any, err: Any,
-               default_graphs: Sequence[str] = (), limit: int | None = None,
-               allow_service: bool = False, allow_from: bool = False, ask_exit: bool = False,
-               timeout: float = 60.0, log: Callable[[str], None] | None = None) -> int:
-    """`kgtool query --endpoint`: the same checks, formats and exit codes as a local query."""
-    from kgtool import output  # noqa: PLC0415
-    from kgtool import query as q  # noqa: PLC0415
-
-    try:
-        info = q.prepare(query, allow_service=allow_service, allow_from=allow_from)
-    except RuntimeError:
-        # The local parse passed the policy but the engine rejected something the remote store
-        # may well support (a vendor function such as bif:contains): let the store decide.
-        from kgtool import sparql_policy  # noqa: PLC0415
-
-        info = sparql_policy.analyse(query.text, query.source)
-    if ask_exit and info.form != "ASK":
-        raise UsageError("--ask-exit needs an ASK query", source="--ask-exit")
-    fmt = q.choose_format(fmt, info.form, tty)
-    result = query_endpoint(endpoint, query.text, info.form, default_graphs=default_graphs,
-                            timeout=timeout, log=log)
-    lang = output.LangCase()
-    lang.add_from_text(query.text)
-    prefixes = output.Prefixes(info.prefixes)
-    if isinstance(result, bool):
-        output.write_ask(out, fmt, result)
-        return 1 if (ask_exit and not result) else 0
-    if isinstance(result, list):
-        triples, truncated = output.limited(result, limit)
-        n = output.write_graph(out, fmt, triples, lang, prefixes)
-        what = "triples"
-    else:
-        variables = [v.value for v in result.variables]
-        rows, truncated = output.limited(([s[i] for i in range(len(variables))] for s in result),
-                                         limit)
-        n = output.write_select(out, fmt, variables, rows, lang, prefixes)
-        what = "rows"
-    if truncated[0]:
-        err.write(f"note: output truncated to {n} {what} (--limit {limit})\n")
-    return 0
-
-
 __all__ = ["Auth", "Client", "Response", "remote_query", "parse_response", "query_endpoint",
-           "run_remote", "with_prefixes", "redact_url", "check_url", "server_message"]
+           "with_prefixes", "redact_url", "check_url", "server_message"]

@@ -332,13 +332,19 @@ def _accept_list(header: str | None) -> list[str]:
 
 
 def negotiate(accept: str | None, form: str | None, explicit: str | None = None) -> str | None:
-    """The output format for a query form: `explicit` (the `format` parameter) if given, else the
-    best match for the Accept header; None when nothing acceptable can be produced (406)."""
+    """The output format for a query form: `explicit` (the `format`/`output` parameter: a name,
+    alias or media type of kgtool.formats) when it names a format this form can be given in,
+    else the best match for the Accept header; None when nothing acceptable can be produced
+    (406). An unknown or unfitting `explicit` falls back to Accept, because clients such as
+    SPARQLWrapper send `format=json` with every query form and mean "as Accept says"."""
+    from kgtool import formats  # noqa: PLC0415 - stdlib-only table
+
     graph_form = form in ("CONSTRUCT", "DESCRIBE")
     table = GRAPH_TYPES if graph_form else SELECT_TYPES
     if explicit:
-        fmt = FORMAT_ALIASES.get(explicit.lower(), explicit.lower())
-        return fmt if fmt in {f for _, f in table} else None
+        known = formats.lookup(explicit, kind=formats.RDF if graph_form else formats.RESULTS)
+        if known is not None and known.name in {f for _, f in table}:
+            return known.name
     for mtype in _accept_list(accept):
         if mtype == "*/*":
             return "turtle" if graph_form else "json"

@@ -6,9 +6,10 @@ from typing import Iterator
 
 from kgtool.errors import InputError
 from kgtool.link.matching import SKOS
+from kgtool.reference import IMPORTERS
 
-REFERENCE_FILES = {"divisions": "divisions.nt", "history": "code-history.nt",
-                   "industry": "industry.nt", "wikidata": "wikidata.nt"}
+# kind -> file name in the cache's reference/ folder, from the importer registry.
+REFERENCE_FILES = {kind: imp.output for kind, imp in IMPORTERS.items()}
 
 
 def reference_path(cache: Path, name: str) -> Path:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 from kgtool.errors import InputError
 from kgtool.namespaces import ID
@@ -168,3 +168,12 @@ def write_graph(paths: Sequence[Path], target: Path, *, profile: DatasetProfile 
                     w(s, iri(DCT + "isReplacedBy"), iri(CODE_VERSION + target_record.key))
             w(s, iri(PROV + "wasDerivedFrom"), iri(f"{dataset_iri(profile)}/file/{origin[id(r)]}"))
     return out.count
+
+
+def default_inputs(data: Path, options: Any) -> list[Path]:
+    return [data / "china-admin-code-history" / "national-county-level-history.csv"]
+
+
+def import_files(inputs: Sequence[Path], target: Path, options: Any) -> int:
+    """The registry's entry point (kgtool.reference.IMPORTERS)."""
+    return write_graph(inputs, target, overrides=options.overrides)

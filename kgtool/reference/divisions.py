@@ -24,7 +24,7 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from kgtool.errors import InputError
 from kgtool.namespaces import ID
@@ -360,6 +360,16 @@ def label_rows(rows: Iterable[Division]) -> list[tuple[str, str, str | None]]:
     """(code, name, parent) triples from records, for building a linker index without a cache."""
     return [(d.code, d.name, d.parent) for d in rows if d.level != "village"]
 
+
+
+def default_inputs(data: Path, options: Any) -> list[Path]:
+    """The national release folder of the shared data (villages only with --villages)."""
+    return discover(data / "china-admin-divisions" / "national", villages=options.villages)
+
+
+def import_files(inputs: Sequence[Path], target: Path, options: Any) -> int:
+    """The registry's entry point (kgtool.reference.IMPORTERS)."""
+    return write_graph(inputs, target, overrides=options.overrides, progress=options.progress)
 
 __all__ = ["Division", "LEVELS", "RDFS", "code_forms", "discover", "iter_divisions",
            "label_rows", "level_iri", "level_of", "records_from_graph", "scheme_iri",

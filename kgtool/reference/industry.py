@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 from kgtool.errors import InputError
 from kgtool.reference.common import (
@@ -227,6 +227,22 @@ def default_corrections(project_root: Path | None) -> Path | None:
     path = project_root / "graph" / "mappings" / "gbt4754-2017-corrections.csv"
     return path if path.is_file() else None
 
+
+
+def default_inputs(data: Path, options: Any) -> list[Path]:
+    return [data / "gbt4754-2017-industry" / "gbt4754-2017_sections_divisions.csv"]
+
+
+def import_files(inputs: Sequence[Path], target: Path, options: Any) -> int:
+    """The registry's entry point (kgtool.reference.IMPORTERS): one sections/divisions table,
+    and with `options.tree` the full four-level tree."""
+    from kgtool.errors import UsageError  # noqa: PLC0415
+
+    if len(inputs) != 1:
+        raise UsageError("industry takes one sections/divisions table (use --tree for the "
+                         "full tree)", source="import-reference")
+    return write_graph(inputs[0], target, tree=options.tree, corrections=options.corrections,
+                       overrides=options.overrides)
 
 __all__ = ["Category", "INDUSTRIAL", "industrial_divisions", "read_table", "read_tree",
            "sha256_file", "write_graph"]

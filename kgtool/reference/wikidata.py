@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 from kgtool.errors import InputError
 from kgtool.reference.common import (
@@ -69,3 +69,12 @@ def write_graph(paths: Sequence[Path], target: Path, *, profile: DatasetProfile 
             w(s, iri(KG + "evidence"), lit(q.evidence))
             w(s, iri(PROV + "wasDerivedFrom"), iri(dataset_iri(profile)))
     return out.count
+
+
+def default_inputs(data: Path, options: Any) -> list[Path]:
+    return [data / "wikidata-qids" / "qids.csv"]
+
+
+def import_files(inputs: Sequence[Path], target: Path, options: Any) -> int:
+    """The registry's entry point (kgtool.reference.IMPORTERS)."""
+    return write_graph(inputs, target, overrides=options.overrides)
