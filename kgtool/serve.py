@@ -65,11 +65,13 @@ class ServeConfig:
     def __init__(self, *, data: Sequence[str] = (), store: str | None = None, host: str = "127.0.0.1",
                  port: int = 8890, timeout: float = 30.0, row_cap: int = 10000, workers: int = 2,
                  max_body: int = 1 << 20, client_timeout: float = 10.0, max_connections: int = 64,
-                 allow_from: bool = False, quiet: bool = False) -> None:
+                 allow_from: bool = False, quiet: bool = False, web: bool = True,
+                 base: str = "https://w3id.org/kgtool/", project: str | None = None) -> None:
         self.data, self.store, self.host, self.port = list(data), store, host, port
         self.timeout, self.row_cap, self.workers, self.max_body = timeout, row_cap, workers, max_body
         self.client_timeout, self.max_connections = client_timeout, max_connections
         self.allow_from, self.quiet = allow_from, quiet
+        self.web, self.base, self.project = web, base, project  # kgtool.web pages (docs/web.md)
 
     def to_json(self) -> str:
         return json.dumps(self.__dict__)
@@ -476,6 +478,10 @@ class Handler(BaseHTTPRequestHandler):
         return parts.path, params
 
     def _get(self) -> None:
+        web = getattr(self.server, "web", None)
+        if web is not None and urlsplit(self.path).path != "/sparql":
+            web.handle(self)  # Linked Data pages, kgtool/web/server.py
+            return
         path, params = self._route()
         if path == "/" and "query" not in params:
             self._reply(200, _HTML_PAGE.encode("utf-8"), "text/html; charset=utf-8",
@@ -644,6 +650,15 @@ def make_server(cfg: ServeConfig) -> EndpointServer:
         raise UsageError(f"cannot listen on {cfg.host}:{cfg.port}: {exc.strerror or exc}",
                          source="--port") from None
     server.graph_names = graph_names
+    if cfg.web:
+        from kgtool.web.server import attach  # noqa: PLC0415
+
+        try:
+            attach(server)
+        except BaseException:
+            server.server_close()
+            pool.close()
+            raise
     return server
 
 
