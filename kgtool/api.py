@@ -12,9 +12,8 @@ API, and renders what comes back. A notebook or a pipeline uses the same calls:
 ['<https://w3id.org/kgtool/id/place/松江区>']
 >>> ds.query("ASK { ?d a kg:District }").value
 True
->>> print(result.serialize("csv").decode(), end="")
-d
-https://w3id.org/kgtool/id/place/松江区
+>>> result.serialize("csv").decode().splitlines()
+['d', 'https://w3id.org/kgtool/id/place/松江区']
 
 Datasets (modelled on pyoxigraph's `Store` and sqlite-utils' `Database`) are opened with
 named constructors: `open()` / `Dataset.from_project()` (the built graph), `Dataset.from_files`,
@@ -60,7 +59,7 @@ class StaleGraphWarning(UserWarning):
 
 
 def _warn(message: str) -> None:
-    warnings.warn(message, StaleGraphWarning, stacklevel=3)
+    warnings.warn(message, StaleGraphWarning, stacklevel=4)  # the caller of open()
 
 
 def _project(project: Project | str | os.PathLike[str] | None) -> Project:
@@ -574,7 +573,9 @@ def export(what: str = "data", format: str = "turtle", *,  # noqa: A002
     atomically to `output` when given. Never rebuilds the graph. With `out`, the bytes are
     streamed to `out(chunk)` (or to `output`) instead and b"" is returned: a big store is then
     never held in memory."""
-    from kgtool import export as ex  # noqa: PLC0415
+    # Not `from kgtool import export`: that name is this function (kgtool.__getattr__).
+    from kgtool.export import atomic_output, write_export  # noqa: PLC0415
+    from kgtool.export import export as export_bytes  # noqa: PLC0415
 
     fmt = formats.require(format, kind=formats.RDF,
                           allowed=("turtle", "nt", "trig", "nq", "jsonld", "rdfxml"))
@@ -585,13 +586,13 @@ def export(what: str = "data", format: str = "turtle", *,  # noqa: A002
         data = [s.path for s in q.default_sources(proj, notify=on_stale or _warn)]
     name = "xml" if fmt.name == "rdfxml" else fmt.name   # kgtool.export's name for RDF/XML
     if output is not None and out is not None:
-        with ex.atomic_output(output) as write:
-            ex.write_export(proj, what, name, write, data, store_dir=store)
+        with atomic_output(output) as write:
+            write_export(proj, what, name, write, data, store_dir=store)
         return b""
     if out is not None:
-        ex.write_export(proj, what, name, out, data, store_dir=store)
+        write_export(proj, what, name, out, data, store_dir=store)
         return b""
-    return ex.export(proj, what, name, output, data, store_dir=store)
+    return export_bytes(proj, what, name, output, data, store_dir=store)
 
 
 def push(*, endpoint: str, vendor: str = "generic", data: Sequence[str] = (),
