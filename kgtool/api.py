@@ -503,12 +503,14 @@ def open(project: Project | str | os.PathLike[str] | None = None, *,  # noqa: A0
 # ------------------------------------------------------------------------ writing verbs
 
 def build(project: Project | str | os.PathLike[str] | None = None, *,
-          output: str | os.PathLike[str] | None = None) -> "BuildResult":
+          output: str | os.PathLike[str] | None = None,
+          include_proposed: bool = False) -> "BuildResult":
     """Build graph/songjiang.ttl (or `output`) from the seed and the curated facts, validated
     with SHACL; `ValidationFailed` (with `.report`) and nothing written on violations."""
     from kgtool import build as build_mod  # noqa: PLC0415
 
-    return build_mod.build(_project(project), output=Path(output) if output else None)
+    return build_mod.build(_project(project), output=Path(output) if output else None,
+                          include_proposed=include_proposed)
 
 
 def is_stale(project: Project | str | os.PathLike[str] | None = None,

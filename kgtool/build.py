@@ -221,10 +221,14 @@ def _is_time_node(term: object) -> bool:
 
 
 def _load_facts(project: Project, path: Path, seed_text: str, graph: Graph,
-                spans: dict[str, provenance.Span], time_nodes: set[URIRef]) -> None:
+                spans: dict[str, provenance.Span], time_nodes: set[URIRef], include_proposed: bool = False) -> None:
     """Parse one facts file into `graph`, resolving its quotes into spans."""
     name = _rel(project, path)
     facts = io.parse_rdf(path, source=name, base=namespaces.ID)
+    if not include_proposed:
+        from kgtool.propose.review import refuse_proposed  # issue 13: drafts need review
+
+        refuse_proposed(facts, name)
     text = path.read_text(encoding="utf-8")
     for s, p, o in sorted(facts, key=lambda t: tuple(x.n3() for x in t)):
         if isinstance(s, BNode) or isinstance(o, BNode):
@@ -269,7 +273,7 @@ def _load_linked(project: Project, path: Path, graph: Graph) -> None:
         graph.add((s, p, o))
 
 
-def assemble(project: Project) -> Assembly:
+def assemble(project: Project, *, include_proposed: bool = False) -> Assembly:
     """Everything the build writes, before validation. Raises InputError on any bad input."""
     seed_text, seed_bytes = read_seed(project)
     if not project.facts_dir.is_dir():
@@ -278,7 +282,7 @@ def assemble(project: Project) -> Assembly:
     spans: dict[str, provenance.Span] = {}
     time_nodes: set[URIRef] = set()
     for path in project.fact_files:
-        _load_facts(project, path, seed_text, graph, spans, time_nodes)
+        _load_facts(project, path, seed_text, graph, spans, time_nodes, include_proposed)
     for path in project.linked_files:
         _load_linked(project, path, graph)
     for key in sorted(spans):
@@ -316,7 +320,8 @@ def default_output(project: Project) -> Path:
     return project.built_graph
 
 
-def build(project: Project, *, output: Path | None = None) -> BuildResult:
+def build(project: Project, *, output: Path | None = None,
+          include_proposed: bool = False) -> BuildResult:
     """Build, validate and write the graph. ValidationFailed (exit 1) leaves nothing written.
 
         >>> from kgtool.project import locate
@@ -327,7 +332,7 @@ def build(project: Project, *, output: Path | None = None) -> BuildResult:
     from kgtool.validate import validate  # pySHACL is heavy: import it only when building
 
     target = Path(output) if output is not None else default_output(project)
-    assembly = assemble(project)
+    assembly = assemble(project, include_proposed=include_proposed)
     report = validate(assembly.graph, project)
     if report.violations:
         err = ValidationFailed(f"{len(report.violations)} SHACL violation(s); nothing written",

@@ -22,9 +22,12 @@ from kgtool.cli import handle_errors, project_option
 @click.option("--check", is_flag=True,
               help="Write nothing; exit 1 if the committed graph is stale (its recorded source "
                    "hash differs from the current sources), 0 if it is up to date.")
+@click.option("--include-proposed", is_flag=True,
+              help="Build even with unreviewed `kgtool propose` facts (kg:reviewStatus kg:Proposed) "
+                   "in graph/facts/; without it they are refused (exit 3).")
 @project_option
 @handle_errors
-def build_cmd(output: Path | None, check: bool, project: str | None) -> None:
+def build_cmd(output: Path | None, check: bool, include_proposed: bool, project: str | None) -> None:
     """Build the knowledge graph from the seed article and the curated facts.
 
     Resolves every kg:sourceQuote to a text span of the seed, mints periods and instants,
@@ -56,7 +59,7 @@ def build_cmd(output: Path | None, check: bool, project: str | None) -> None:
         click.echo(f"{_shown(proj, graph)}: up to date ({staleness.source_hash(proj)})")
         return
     try:
-        result = api.build(proj, output=output)
+        result = api.build(proj, output=output, include_proposed=include_proposed)
     except errors.ValidationFailed as err:
         report = getattr(err, "report", None)
         if report is not None:

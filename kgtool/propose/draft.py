@@ -94,6 +94,8 @@ def build(source: str, rules: Rules, ctx: Context) -> Draft:
     # organisations by pattern join the known names, so longest match sees them
     pattern_orgs = [gazetteer.Name(name, f"org/{name}", ("org:Organization",), "pattern", 0.5)
                     for _, _, name in mentions.organisations(text, rules)]
+    pattern_orgs += [gazetteer.Name(title, f"document/{title}", ("kg:PolicyDocument",), "pattern", 0.6)
+                     for _, _, title in mentions.titles(text)]
     found = mentions.tile(text, ctx.names + pattern_orgs)
     home = _home_district(found)
     if home is not None and home.match:

@@ -31,6 +31,7 @@ class Name:
     confidence: float
     match: str | None = None       # a reference IRI for skos:exactMatch
     extra: dict[str, str] = field(default_factory=dict)
+    short: bool = False            # a short form (洞泾, 松江): never a mention inside a longer name
 
 
 def _curie(iri: str) -> str:
@@ -62,8 +63,10 @@ def from_graph(path: Path) -> list[Name]:
                       if str(o).startswith(namespaces.ID + "division/")), None)
         labels = {str(o) for p in (SKOS.prefLabel, SKOS.altLabel, RDFS.label, FOAF.name)
                   for o in graph.objects(s, p) if getattr(o, "language", None) == _ZH}
+        alt = {str(o) for o in graph.objects(s, SKOS.altLabel)}
         for label in sorted(labels):
-            names.append(Name(label, key, classes, "graph", 0.9, match))
+            short = label in alt and any(label in other for other in labels - {label})
+            names.append(Name(label, key, classes, "graph", 0.9, match, short=short))
     return names
 
 
@@ -118,7 +121,7 @@ def short_forms(names: list[Name], rules: Rules, *, levels: tuple[str, ...],
             if n.surface.endswith(suffix) and len(short) >= mention.get("min_short", 2):
                 if short not in full and short not in stop:
                     shorts[short].append(Name(short, n.key, n.classes, "division", 0.6, n.match,
-                                              {**n.extra, "short": "1"}))
+                                              {**n.extra, "short": "1"}, short=True))
                 break
     return [found[0] for short, found in sorted(shorts.items()) if len({x.key for x in found}) == 1]
 

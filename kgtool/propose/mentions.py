@@ -37,21 +37,37 @@ def _index(names: list[Name]) -> dict[str, list[Name]]:
     return index
 
 
+def _longest_first(candidates: list[Mention], size: int) -> list[Mention]:
+    taken: list[Mention] = []
+    used = bytearray(size)
+    for c in sorted(candidates, key=lambda m: (-(m.end - m.start), m.start)):
+        if not any(used[c.start:c.end]):
+            taken.append(c)
+            used[c.start:c.end] = b"\x01" * (c.end - c.start)
+    return taken
+
+
 def tile(text: str, names: list[Name]) -> list[Mention]:
-    """Non-overlapping mentions of `names` in `text`, longest first."""
+    """Mentions of `names` in `text`: non-overlapping, longest first; then, inside those, the
+    full names of other nodes (东华大学 in 东华大学重点实验室, 松江综保区 inside an event's label),
+    but never a short form (松江 inside 松江新城)."""
     index = _index(names)
     candidates: list[Mention] = []
     for i, ch in enumerate(text):
         for n in index.get(ch, ()):
             if text.startswith(n.surface, i):
                 candidates.append(Mention(i, i + len(n.surface), n))
-    taken: list[Mention] = []
-    used = bytearray(len(text))
-    for c in sorted(candidates, key=lambda m: (-(m.end - m.start), m.start)):
-        if not any(used[c.start:c.end]):
-            taken.append(c)
-            used[c.start:c.end] = b"\x01" * (c.end - c.start)
-    return sorted(taken, key=lambda m: (m.start, m.end))
+    taken = layer = _longest_first(candidates, len(text))
+    for _ in range(3):                      # names inside names, a few levels deep
+        chosen = {(t.start, t.end, t.name.key) for t in taken}
+        inner = [c for c in candidates if (c.start, c.end, c.name.key) not in chosen and not c.name.short
+                 and any(t.start <= c.start and c.end <= t.end and t.name.key != c.name.key
+                         for t in layer)]
+        layer = _longest_first(inner, len(text))
+        if not layer:
+            break
+        taken = taken + layer
+    return sorted(taken, key=lambda m: (m.start, m.end, m.name.key))
 
 
 def _cut_function_words(run: str, rules: Rules) -> tuple[str, int]:
@@ -84,6 +100,11 @@ def organisations(text: str, rules: Rules) -> list[tuple[int, int, str]]:
         if len(run) >= org.get("min_chars", 3) and pattern.fullmatch(run) and len(run) > len(m.group(0)):
             out.append((start, end, run))
     return out
+
+
+def titles(text: str) -> list[tuple[int, int, str]]:
+    """Titles of documents, as printed between 《》: (start, end, title) without the brackets."""
+    return [(m.start(1), m.end(1), m.group(1)) for m in re.finditer(r"《([^《》\n]{2,80})》", text)]
 
 
 @dataclass(frozen=True)

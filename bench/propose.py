@@ -1,0 +1,68 @@
+"""Benchmark `kgtool propose` against curated facts (issue 13 point 3); figures go in bench/README.md.
+
+For each test document: run propose, compare with its curated facts (kgtool.propose.compare):
+recall of curated statistics (value + unit + period), recall of curated entities (IRI or label;
+events also by date), and the precision of the draft's statistics and mentions. Each document is
+run with the curated graph's labels as a dictionary and without them (patterns and reference
+data only), because on the article itself the graph's labels are the answer key.
+
+    .venv/bin/python bench/propose.py            # prints a Markdown table
+"""
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from kgtool.project import locate  # noqa: E402
+from kgtool.propose import Inputs, compare, default_inputs, propose_text  # noqa: E402
+from kgtool.propose.source import SourceText, parse_published, read_text_file  # noqa: E402
+
+FIXTURE = ROOT / "tests" / "fixtures" / "sources"
+# (name, text, publication date, curated graphs, file whose quoted nodes are this document's facts)
+ARTICLE = ("article", ROOT / "seeds" / "songjiang-advanced-manufacturing.txt", "2025",
+           [ROOT / "graph" / "songjiang.ttl"], None)
+BULLETIN = ("bulletin", FIXTURE / "songjiang-bulletin-2025.txt", "2025-12-20",
+            [ROOT / "graph" / "songjiang.ttl", FIXTURE / "songjiang-bulletin-2025" / "facts.ttl"],
+            FIXTURE / "songjiang-bulletin-2025" / "facts.ttl")
+
+
+def run(doc: tuple, inputs: Inputs) -> tuple[compare.Score, float]:
+    name, path, published, graphs, quoted = doc
+    src = SourceText(name, str(path), read_text_file(path, str(path)), parse_published(published))
+    start = time.perf_counter()
+    draft = propose_text(src, inputs)
+    elapsed = time.perf_counter() - start
+    return compare.score(draft, compare.load_curated(graphs, quoted)), elapsed
+
+
+def main() -> None:
+    project = locate(ROOT)
+    full = default_inputs(project)
+    no_graph = Inputs(None, full.divisions, full.industry)
+    print("| document | dictionary | stats recall | stats precision | entity recall | "
+          "mention precision | time |")
+    print("|---|---|---|---|---|---|---|")
+    for doc in (ARTICLE, BULLETIN):
+        if not doc[1].is_file():
+            print(f"| {doc[0]} | (missing: {doc[1]}) | | | | | |")
+            continue
+        for label, inputs in (("graph + reference", full), ("reference only", no_graph)):
+            s, elapsed = run(doc, inputs)
+            print(f"| {doc[0]} | {label} | {s.stats_found}/{s.stats_total} = {s.stat_recall:.1%} | "
+                  f"{s.stat_proposals_matched}/{s.stat_proposals} = {s.stat_precision:.1%} | "
+                  f"{s.entities_found}/{s.entities_total} = {s.entity_recall:.1%} | "
+                  f"{s.mention_proposals_matched}/{s.mention_proposals} = {s.entity_precision:.1%} | "
+                  f"{elapsed:.2f} s |")
+            if "-v" in sys.argv:
+                for m in s.missed_stats:
+                    print(f"    missed statistic {m}", file=sys.stderr)
+                for e in s.missed_entities:
+                    print(f"    missed entity {e.key}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
