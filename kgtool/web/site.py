@@ -190,6 +190,9 @@ class Site:
         if labs:
             return labs[0]
         if isinstance(node, ox.NamedNode):
+            sp = self.span(node.value) if self.objects(node, HAS_SELECTOR) else None
+            if sp is not None:      # a span is shown by the words it selects
+                return f"“{sp.exact}”", ""
             if node.value.startswith(self.base):
                 return node.value[len(self.base):], ""
             return urls.curie(node.value), ""
