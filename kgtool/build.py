@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import DCAT, DCTERMS, PROV, RDF, RDFS, XSD, Namespace
+from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SKOS, VOID, XSD, Namespace
 
-from kgtool import io, namespaces, provenance
+from kgtool import dataset, io, namespaces, provenance, sources, statistics
 from kgtool.errors import InputError, UsageError, ValidationFailed
 from kgtool.project import Project
 from kgtool.staleness import HASH_PREFIX, is_stale, recorded_hash, source_hash, source_paths  # noqa: F401 - re-exported
@@ -35,11 +35,11 @@ OA = Namespace(namespaces.PREFIXES["oa"])
 SCHEMA = Namespace(namespaces.PREFIXES["schema"])
 TIME = Namespace(namespaces.PREFIXES["time"])
 
+# The default source's document node (seeds/sources.toml's first record); kept as a constant
+# because validation adds this node when it validates a bare facts file.
 SOURCE_KEY = "songjiang-advanced-manufacturing"
 SOURCE = URIRef(namespaces.thing("source", SOURCE_KEY))
 DATASET = URIRef(namespaces.thing("dataset", "songjiang-kg"))
-TITLE = "贯彻工业立区、工业强区方针 上海市松江区着力打造先进制造业发展集聚区"
-AUTHOR = URIRef(namespaces.thing("person", "韩海峰"))
 AFFIX_CHARS = 16          # length of oa:prefix / oa:suffix context
 
 _PERIOD = URIRef(namespaces.thing("period", ""))
@@ -50,14 +50,36 @@ _THIRDS = {"early": (1, 10, "上旬", "early"), "mid": (11, 20, "中旬", "mid-"
            "late": (21, None, "下旬", "late")}
 
 
+@dataclass(frozen=True)
+class SourceSpan:
+    """A located quote and the source it was located in."""
+
+    source: sources.Source
+    span: provenance.Span
+
+
 @dataclass
 class Assembly:
-    """The graph before validation, with what coverage and tests need to know about it."""
+    """The dataset before validation (one graph per named graph), with what coverage and tests
+    need to know about it."""
 
-    graph: Graph
-    spans: dict[str, provenance.Span]      # key "{start}-{end}" -> span
+    graphs: dict[str, Graph]               # named graph IRI -> its triples (kgtool.dataset)
+    spans: dict[str, provenance.Span]      # span IRI key ("{start}-{end}", "{source}/{s}-{e}")
     source_hash: str
-    seed_text: str
+    seed_text: str                         # the default source's text
+    texts: dict[str, str] = field(default_factory=dict)     # source key -> text
+    registry: sources.Registry | None = None
+    _union: Graph | None = field(default=None, repr=False)
+
+    @property
+    def graph(self) -> Graph:
+        """The union of every graph, with set semantics (what validation and coverage see)."""
+        if self._union is None:
+            union = Graph(bind_namespaces="none")
+            for g in self.graphs.values():
+                union += g
+            self._union = union
+        return self._union
 
 
 @dataclass
@@ -82,46 +104,62 @@ class BuildResult:
 # --------------------------------------------------------------------------------------------
 
 def read_seed(project: Project) -> tuple[str, bytes]:
-    """The seed as text and bytes (InputError if missing or not UTF-8)."""
-    try:
-        data = project.seed.read_bytes()
-    except FileNotFoundError:
-        raise InputError("no such file (the seed article)", source=_rel(project, project.seed)) from None
-    try:
-        return data.decode("utf-8"), data
-    except UnicodeDecodeError:
-        raise InputError("seed is not valid UTF-8", source=_rel(project, project.seed)) from None
+    """The default source's text and bytes (InputError if missing, not UTF-8 or not the
+    checksum the registry records)."""
+    return sources.read_text(project, sources.load(project).default)
 
 
-def source_document(seed_text: str, seed_bytes: bytes) -> Graph:
-    """The triples describing the article itself (docs/modelling.md section 4)."""
+def source_document(src: sources.Source, text: str, data: bytes) -> Graph:
+    """The triples describing a source document, from its registry record (docs/modelling.md
+    section 4): title, language, publisher, publication date, licence, URL, note, checksum, text."""
+    node = URIRef(src.iri)
     g = Graph(bind_namespaces="none")
-    g.add((SOURCE, RDF.type, SCHEMA.NewsArticle))
-    g.add((SOURCE, RDF.type, PROV.Entity))
-    g.add((SOURCE, DCTERMS.title, Literal(TITLE, lang="zh-Hans")))
-    g.add((SOURCE, RDFS.label, Literal(TITLE, lang="zh-Hans")))
-    g.add((SOURCE, DCTERMS.creator, AUTHOR))
-    g.add((SOURCE, DCTERMS.language, Literal("zh-Hans")))
-    g.add((SOURCE, KG.contentSha256, Literal(hashlib.sha256(seed_bytes).hexdigest())))
-    g.add((SOURCE, SCHEMA.text, Literal(seed_text)))
+    g.add((node, RDF.type, SCHEMA.NewsArticle))
+    g.add((node, RDF.type, PROV.Entity))
+    g.add((node, DCTERMS.title, Literal(src.title, lang=src.language)))
+    g.add((node, RDFS.label, Literal(src.title, lang=src.language)))
+    g.add((node, DCTERMS.language, Literal(src.language)))
+    if src.publisher:
+        g.add((node, DCTERMS.publisher, Literal(src.publisher, lang=src.language)))
+    if src.published:
+        kind = {4: XSD.gYear, 7: XSD.gYearMonth}.get(len(src.published), XSD.date)
+        g.add((node, DCTERMS.issued, Literal(src.published, datatype=kind)))
+    if src.licence:
+        g.add((node, DCTERMS.license, URIRef(src.licence)))
+    if src.url:
+        g.add((node, DCAT.landingPage, URIRef(src.url)))
+    if src.note:
+        g.add((node, SKOS.note, Literal(src.note, lang="en")))
+    g.add((node, KG.contentSha256, Literal(hashlib.sha256(data).hexdigest())))
+    g.add((node, SCHEMA.text, Literal(text)))
     return g
 
 
-def span_triples(span: provenance.Span, seed_text: str) -> Iterable[tuple[URIRef, URIRef, object]]:
-    """The span node and its two selectors (Web Annotation)."""
-    node = URIRef(namespaces.thing("span", span.key))
+def source_documents(project: Project) -> Graph:
+    """Every registered source's document node (for validating bare facts files)."""
+    g = Graph(bind_namespaces="none")
+    for src in sources.load(project).sources:
+        text, data = sources.read_text(project, src)
+        g += source_document(src, text, data)
+    return g
+
+
+def span_triples(span: provenance.Span, text: str,
+                 src: sources.Source) -> Iterable[tuple[URIRef, URIRef, object]]:
+    """The span node and its two selectors (Web Annotation), pointing into `src`."""
+    node = URIRef(namespaces.thing("span", src.span_key(span.start, span.end)))
     quote = URIRef(f"{node}/quote")
     position = URIRef(f"{node}/position")
     yield node, RDF.type, OA.SpecificResource
-    yield node, OA.hasSource, SOURCE
+    yield node, OA.hasSource, URIRef(src.iri)
     yield node, OA.hasSelector, quote
     yield node, OA.hasSelector, position
     yield quote, RDF.type, OA.TextQuoteSelector
     yield quote, OA.exact, Literal(span.exact)
     if span.clean != span.exact:
         yield quote, KG.cleanQuote, Literal(span.clean)
-    prefix = seed_text[max(0, span.start - AFFIX_CHARS):span.start]
-    suffix = seed_text[span.end:span.end + AFFIX_CHARS]
+    prefix = text[max(0, span.start - AFFIX_CHARS):span.start]
+    suffix = text[span.end:span.end + AFFIX_CHARS]
     if prefix:
         yield quote, OA.prefix, Literal(prefix)
     if suffix:
@@ -220,16 +258,17 @@ def _is_time_node(term: object) -> bool:
     return isinstance(term, URIRef) and (term.startswith(_PERIOD) or term.startswith(_INSTANT))
 
 
-def _load_facts(project: Project, path: Path, seed_text: str, graph: Graph,
-                spans: dict[str, provenance.Span], time_nodes: set[URIRef], include_proposed: bool = False) -> None:
-    """Parse one facts file into `graph`, resolving its quotes into spans."""
+def _load_facts(project: Project, path: Path, src: sources.Source, text: str, graph: Graph,
+                spans: dict[str, SourceSpan], time_nodes: set[URIRef], include_proposed: bool = False) -> None:
+    """Parse one facts file of source `src` into `graph`, resolving its quotes inside `text`
+    (that source's text only: the same words in another source are not this fact's words)."""
     name = _rel(project, path)
     facts = io.parse_rdf(path, source=name, base=namespaces.ID)
     if not include_proposed:
         from kgtool.propose.review import refuse_proposed  # issue 13: drafts need review
 
         refuse_proposed(facts, name)
-    text = path.read_text(encoding="utf-8")
+    file_text = path.read_text(encoding="utf-8")
     for s, p, o in sorted(facts, key=lambda t: tuple(x.n3() for x in t)):
         if isinstance(s, BNode) or isinstance(o, BNode):
             where = f"<{s}> <{p}>" if not isinstance(s, BNode) else f"a blank node's <{p}>"
@@ -248,16 +287,18 @@ def _load_facts(project: Project, path: Path, seed_text: str, graph: Graph,
             raise InputError(f"fact <{s}>: kg:sourceQuote must be a string, not {o.n3()}",
                              source=name)
         try:
-            span = provenance.locate(seed_text, str(o))
+            span = provenance.locate(text, str(o))
         except InputError as err:
-            line, column = _line_of(text, str(o))
-            raise InputError(f"fact <{s}>: {err.message}", source=name, line=line,
+            line, column = _line_of(file_text, str(o))
+            where = "" if src.default else f" (source {src.key!r}, seeds/{src.file})"
+            raise InputError(f"fact <{s}>: {err.message}{where}", source=name, line=line,
                              column=column) from None
-        if span.key in spans and spans[span.key].clean != span.clean:
+        key = src.span_key(span.start, span.end)
+        if key in spans and spans[key].span.clean != span.clean:
             # Two wordings of one slice: keep the exact one so the output does not depend on order.
             span = provenance.Span(span.start, span.end, span.exact, span.exact)
-        spans[span.key] = span
-        graph.add((s, PROV.wasDerivedFrom, URIRef(namespaces.thing("span", span.key))))
+        spans[key] = SourceSpan(src, span)
+        graph.add((s, PROV.wasDerivedFrom, URIRef(namespaces.thing("span", key))))
 
 
 def _load_linked(project: Project, path: Path, graph: Graph) -> None:
@@ -273,36 +314,111 @@ def _load_linked(project: Project, path: Path, graph: Graph) -> None:
         graph.add((s, p, o))
 
 
+def split_links(links: Graph) -> dict[str, Graph]:
+    """The committed links split into the links graph and one graph per reference dataset.
+
+    A reference record is a subject derived (prov:wasDerivedFrom) from a void:Dataset that is
+    not a linkset, and is not a link node (owl:Axiom); subjects under a reference scheme's IRI
+    (`<scheme/nbs-division-2023/level/…>`) and the reference datasets' own descriptions belong to
+    that dataset too. Everything else (mapping triples, link nodes, linksets) is the links graph.
+    """
+    datasets = {d for d in links.subjects(RDF.type, VOID.Dataset)
+                if (d, RDF.type, VOID.Linkset) not in links}
+    owner: dict[object, object] = {d: d for d in datasets}
+    for s, d in links.subject_objects(PROV.wasDerivedFrom):
+        if d in datasets and (s, RDF.type, OWL.Axiom) not in links:
+            owner[s] = d
+    schemes = sorted(((str(s), d) for s, d in owner.items()
+                      if (s, RDF.type, SKOS.ConceptScheme) in links), reverse=True)
+    out: dict[str, Graph] = {dataset.LINKS_GRAPH: Graph(bind_namespaces="none")}
+    for s, p, o in links:
+        d = owner.get(s)
+        if d is None:
+            d = next((dd for iri, dd in schemes if str(s).startswith(iri + "/")), None)
+        key = dataset.LINKS_GRAPH if d is None else dataset.reference_graph(str(d).rsplit("/", 1)[-1])
+        out.setdefault(key, Graph(bind_namespaces="none")).add((s, p, o))
+    return out
+
+
 def assemble(project: Project, *, include_proposed: bool = False) -> Assembly:
     """Everything the build writes, before validation. Raises InputError on any bad input."""
-    seed_text, seed_bytes = read_seed(project)
+    registry = sources.load(project)
     if not project.facts_dir.is_dir():
         raise InputError("no such directory (the curated facts)", source=_rel(project, project.facts_dir))
-    graph = Graph(bind_namespaces="none")
-    spans: dict[str, provenance.Span] = {}
-    time_nodes: set[URIRef] = set()
-    for path in project.fact_files:
-        _load_facts(project, path, seed_text, graph, spans, time_nodes, include_proposed)
-    for path in project.linked_files:
-        _load_linked(project, path, graph)
+    orphans = sources.orphan_fact_dirs(project, registry)
+    if orphans:
+        raise InputError(f"facts without a source: {_rel(project, orphans[0])}/ names no source "
+                         f"in seeds/{sources.REGISTRY_NAME} (register the document with `kgtool "
+                         "source add`, or move the files)", source=_rel(project, orphans[0]))
+    graphs: dict[str, Graph] = {}
+    spans: dict[str, SourceSpan] = {}
+    texts: dict[str, str] = {}
+    for src in registry.sources:
+        text, data = sources.read_text(project, src)
+        texts[src.key] = text
+        graph = graphs.setdefault(src.graph_iri, Graph(bind_namespaces="none"))
+        time_nodes: set[URIRef] = set()
+        for path in src.fact_files(project):
+            _load_facts(project, path, src, text, graph, spans, time_nodes, include_proposed)
+        for node in sorted(time_nodes):
+            try:
+                for triple in time_triples(node):
+                    graph.add(triple)  # type: ignore[arg-type]
+            except InputError as err:
+                raise InputError(f"<{node}>: {err.message}", source=_rel(project, project.facts_dir)) from None
+        graph += source_document(src, text, data)
     for key in sorted(spans):
-        for triple in span_triples(spans[key], seed_text):
+        ss = spans[key]
+        graph = graphs[ss.source.graph_iri]
+        for triple in span_triples(ss.span, texts[ss.source.key], ss.source):
             graph.add(triple)  # type: ignore[arg-type]
-    for node in sorted(time_nodes):
-        try:
-            for triple in time_triples(node):
-                graph.add(triple)  # type: ignore[arg-type]
-        except InputError as err:
-            raise InputError(f"<{node}>: {err.message}", source=_rel(project, project.facts_dir)) from None
-    graph += source_document(seed_text, seed_bytes)
+    _add_creators(registry, graphs)
+    description = Graph(bind_namespaces="none")
+    for path in project.linked_files:
+        part = Graph(bind_namespaces="none")
+        _load_linked(project, path, part)
+        if path.name == "links.ttl":
+            for iri, g in split_links(part).items():
+                graphs.setdefault(iri, Graph(bind_namespaces="none"))
+                graphs[iri] += g
+        else:
+            description += part
     digest = source_hash(project)
-    graph.add((DATASET, RDF.type, DCAT.Dataset))
-    graph.add((DATASET, RDF.type, PROV.Entity))
-    graph.add((DATASET, RDFS.label, Literal("松江区先进制造业知识图谱", lang="zh-Hans")))
-    graph.add((DATASET, RDFS.label, Literal("Songjiang advanced manufacturing knowledge graph", lang="en")))
-    graph.add((DATASET, PROV.wasDerivedFrom, SOURCE))
-    graph.add((DATASET, KG.sourceHash, Literal(digest)))
-    return Assembly(graph=graph, spans=spans, source_hash=digest, seed_text=seed_text)
+    description.add((DATASET, RDF.type, DCAT.Dataset))
+    description.add((DATASET, RDF.type, PROV.Entity))
+    description.add((DATASET, RDFS.label, Literal("松江区先进制造业知识图谱", lang="zh-Hans")))
+    description.add((DATASET, RDFS.label, Literal("Songjiang advanced manufacturing knowledge graph", lang="en")))
+    for src in registry.sources:
+        description.add((DATASET, PROV.wasDerivedFrom, URIRef(src.iri)))
+    description.add((DATASET, KG.sourceHash, Literal(digest)))
+    graphs[dataset.DESCRIPTION_GRAPH] = description
+    statistics.rank_observations(registry, graphs)
+    _describe_units(project, graphs)
+    return Assembly(graphs=graphs, spans={k: v.span for k, v in spans.items()},
+                    source_hash=digest, seed_text=texts[registry.default.key], texts=texts,
+                    registry=registry)
+
+
+def _describe_units(project: Project, graphs: dict[str, Graph]) -> None:
+    """Each graph describes the units it uses (kgtool.units: the graph validates on its own)."""
+    from kgtool.units import used_units
+
+    if not project.ontology.is_file():
+        return
+    ontology = io.parse_rdf(project.ontology, source=_rel(project, project.ontology))
+    for g in graphs.values():
+        g += used_units(ontology, g)
+
+
+def _add_creators(registry: sources.Registry, graphs: dict[str, Graph]) -> None:
+    """dct:creator of a source: the person its record names, when the facts describe that person
+    (a byline that is not a described person stays in the registry only)."""
+    for src in registry.sources:
+        if not src.author or not re.fullmatch(r"[^\s<>\"{}|\\^`]+", src.author):
+            continue
+        person = URIRef(namespaces.thing("person", src.author))
+        if any((person, RDF.type, FOAF.Person) in g for g in graphs.values()):
+            graphs[src.graph_iri].add((URIRef(src.iri), DCTERMS.creator, person))
 
 
 def render(assembly: Assembly) -> bytes:

@@ -83,6 +83,8 @@ COMMANDS: dict[str, str] = {
     "serve": "kgtool.cli_store:serve_cmd",
     "push": "kgtool.cli_store:push_cmd",
     "remote-query": "kgtool.cli_store:remote_query_cmd",
+    "source": "kgtool.cli_sources:source_cmd",
+    "conflicts": "kgtool.cli_sources:conflicts_cmd",
     "propose": "kgtool.cli_propose:propose_cmd",
     "publish": "kgtool.cli_web:publish_cmd",
 }

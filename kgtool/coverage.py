@@ -18,12 +18,17 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rdflib import Graph, URIRef
 from rdflib.namespace import PROV, Namespace
 
 from kgtool import namespaces, provenance
 from kgtool.errors import InputError
+
+if TYPE_CHECKING:
+    from kgtool.project import Project
+    from kgtool.sources import Source
 
 OA = Namespace(namespaces.PREFIXES["oa"])
 
@@ -104,11 +109,14 @@ def sentences(seed: str) -> list[Piece]:
     return pieces
 
 
-def spans_of(graph: Graph) -> list[tuple[int, int]]:
-    """(start, end) of every span some node `prov:wasDerivedFrom` in `graph`."""
+def spans_of(graph: Graph, source: str | None = None) -> list[tuple[int, int]]:
+    """(start, end) of every span some node `prov:wasDerivedFrom` in `graph` (only the spans
+    into document `source`, an IRI, when given: offsets of two sources are not comparable)."""
     spans = set()
     for span in set(graph.objects(None, PROV.wasDerivedFrom)):
         if not isinstance(span, URIRef):
+            continue
+        if source is not None and (span, OA.hasSource, URIRef(source)) not in graph:
             continue
         for selector in graph.objects(span, OA.hasSelector):
             start, end = graph.value(selector, OA.start), graph.value(selector, OA.end)
@@ -117,8 +125,13 @@ def spans_of(graph: Graph) -> list[tuple[int, int]]:
     return sorted(spans)
 
 
-def load_exclusions(path: Path, seed: str, *, source: str | None = None) -> tuple[list[Exclusion], list[str]]:
-    """Parse the exclusion file (absent = no exclusions); return entries and problems found."""
+def load_exclusions(path: Path, seed: str, *, source: str | None = None,
+                    document: str | None = None) -> tuple[list[Exclusion], list[str]]:
+    """Parse the exclusion file (absent = no exclusions); return entries and problems found.
+
+    An entry may say which source document it is about (`source = "key"`); entries without one
+    are about the default source. With `document` (another source's key) only the entries
+    naming it are read; without, only the entries naming none."""
     name = source or str(path)
     if not path.exists():
         return [], []
@@ -134,6 +147,8 @@ def load_exclusions(path: Path, seed: str, *, source: str | None = None) -> tupl
     if not isinstance(items, list):
         raise InputError("expected [[exclude]] tables", source=name)
     for i, item in enumerate(items, 1):
+        if item.get("source") != document:
+            continue
         text, reason = item.get("text"), item.get("reason")
         if not isinstance(text, str) or not text.strip():
             problems.append(f"{name}: exclusion #{i} has no text")
@@ -175,10 +190,14 @@ def _core(piece: Piece) -> Piece:
 
 
 def check(seed: str, graph: Graph, exclusions_path: Path, *,
-          exclusions_source: str | None = None) -> CoverageReport:
-    """Check the seed's coverage by the fact spans in `graph`, honouring the exclusion file."""
-    spans = spans_of(graph)
-    entries, problems = load_exclusions(exclusions_path, seed, source=exclusions_source)
+          exclusions_source: str | None = None, document: str | None = None,
+          document_iri: str | None = None) -> CoverageReport:
+    """Check the seed's coverage by the fact spans in `graph`, honouring the exclusion file.
+    With `document`/`document_iri` (a non-default source's key and IRI) only that document's
+    spans and exclusion entries count."""
+    spans = spans_of(graph, document_iri)
+    entries, problems = load_exclusions(exclusions_path, seed, source=exclusions_source,
+                                        document=document)
     excluded = [r for entry in entries for r in entry.regions]
     tokens = number_tokens(seed)
     sents = sentences(seed)
@@ -192,6 +211,28 @@ def check(seed: str, graph: Graph, exclusions_path: Path, *,
         problems.append(f"exclusions excuse {len(excused)} sentence(s) in {len(entries)} entries; "
                         f"at most a fifth of the {len(sents)} sentences ({limit}) may be excluded")
     return CoverageReport(tokens, sents, uncovered_tokens, uncovered_sentences, excused, problems)
+
+
+def check_sources(project: "Project", graph: Graph, *, only: str | None = None
+                  ) -> list[tuple["Source", CoverageReport, str]]:
+    """Coverage of every registered source (or only the one keyed `only`) by `graph`:
+    (source, report, its text). The default source reads the exclusion entries without a
+    `source` field; every other source reads the entries naming it."""
+    from kgtool import sources  # noqa: PLC0415
+
+    registry = sources.load(project)
+    chosen = [s for s in registry.sources if only is None or s.key == only]
+    if not chosen:
+        raise InputError(f"no source {only!r} (see `kgtool source list`)", source="--source")
+    out = []
+    for src in chosen:
+        text, _ = sources.read_text(project, src)
+        shown = "graph/coverage-exclusions.toml"
+        report = check(text, graph, project.exclusions, exclusions_source=shown,
+                       document=None if src.default else src.key,
+                       document_iri=None if len(registry.sources) == 1 else src.iri)
+        out.append((src, report, text))
+    return out
 
 
 def render(report: CoverageReport, seed: str) -> str:

@@ -38,6 +38,7 @@ PREFIXES: dict[str, str] = {
     "dcat": "http://www.w3.org/ns/dcat#",
     "void": "http://rdfs.org/ns/void#",
     "vann": "http://purl.org/vocab/vann/",
+    "wikibase": "http://wikiba.se/ontology#",
 }
 
 # Thing types allowed in ID/{type}/{key} (docs/modelling.md section 1).

@@ -68,7 +68,14 @@ class Project:
 
     @property
     def fact_files(self) -> list[Path]:
-        return sorted(self.facts_dir.glob("*.ttl"))
+        """Every curated facts file: graph/facts/*.ttl (the default source) and
+        graph/facts/<source-key>/*.ttl (see kgtool.sources)."""
+        return sorted([*self.facts_dir.glob("*.ttl"), *self.facts_dir.glob("*/*.ttl")])
+
+    @property
+    def sources_registry(self) -> Path:
+        """seeds/sources.toml: the metadata record of every source document."""
+        return self.data_dir / "seeds" / "sources.toml"
 
     @property
     def built_graph(self) -> Path:

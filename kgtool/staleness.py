@@ -15,9 +15,18 @@ HASH_PREFIX = "# kgtool-source-hash: "
 
 
 def source_paths(project: Project) -> list[Path]:
-    """The files whose content determines the built graph: seed, facts, links, ontology, shapes."""
-    return [project.seed, *project.fact_files, *project.linked_files, project.ontology,
-            *project.shapes_files]
+    """The files whose content determines the built graph: the source registry and every source
+    it names, facts, links, ontology, shapes. A registry that cannot be read counts as itself
+    (the rebuild then reports what is wrong with it)."""
+    from kgtool import sources  # noqa: PLC0415 - stdlib only (tomllib)
+    from kgtool.errors import KgtoolError  # noqa: PLC0415
+
+    try:
+        documents = [s.path(project) for s in sources.load(project).sources]
+    except KgtoolError:
+        documents = [project.seed]
+    return [project.sources_registry, *documents, *project.fact_files, *project.linked_files,
+            project.ontology, *project.shapes_files]
 
 
 def source_hash(project: Project) -> str:

@@ -274,7 +274,7 @@ def validate(data: Graph | Sequence[str | os.PathLike[str]], project: Project, *
     """
     import pyshacl  # heavy; only the validating commands pay for it
 
-    from kgtool.build import SCHEMA as _S, SOURCE, read_seed, source_document
+    from kgtool.build import SCHEMA as _S, SOURCE, source_documents
 
     rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS = False
     rdflib.plugin.register("sparql", Processor, __name__, "PreparedSPARQLProcessor")
@@ -286,8 +286,7 @@ def validate(data: Graph | Sequence[str | os.PathLike[str]], project: Project, *
         check_shapes_policy(shapes, ontology, source=_rel(project, project.shapes))
     graph = data if isinstance(data, Graph) else load_data(data)
     if (SOURCE, _S.text, None) not in graph:
-        seed_text, seed_bytes = read_seed(project)
-        graph = graph + source_document(seed_text, seed_bytes)
+        graph = graph + source_documents(project)
     try:
         _conforms, results, _text = pyshacl.validate(
             graph, shacl_graph=shapes, ont_graph=ontology, inference="rdfs",

@@ -37,6 +37,7 @@ def make_mini_project(dest: Path) -> Project:
     shutil.copytree(FIXTURES / "mini", dest, dirs_exist_ok=True)
     (dest / "seeds").mkdir(exist_ok=True)
     shutil.copy2(ROOT / "seeds" / "songjiang-advanced-manufacturing.txt", dest / "seeds")
+    shutil.copy2(ROOT / "seeds" / "sources.toml", dest / "seeds")   # the source registry
     _write_pyproject(dest)
     return Project(root=dest, data_dir=dest)
 

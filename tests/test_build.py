@@ -14,7 +14,7 @@ import pytest
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import PROV, RDF, RDFS, XSD
 
-from kgtool import build as build_mod
+from kgtool import build as build_mod, sources
 from kgtool import io
 from kgtool.errors import InputError, ValidationFailed
 from kgtool.namespaces import ID
@@ -72,7 +72,18 @@ def test_source_document_carries_the_seed_byte_for_byte(mini_project: Project) -
     assert str(text).encode("utf-8") == data
     assert str(g.value(build_mod.SOURCE, URIRef("https://w3id.org/kgtool/def/contentSha256"))) == \
         hashlib.sha256(data).hexdigest()
-    assert str(g.value(build_mod.SOURCE, URIRef("http://purl.org/dc/terms/title"))) == build_mod.TITLE
+    record = sources.load(mini_project).default          # the title is data, not Python
+    assert str(g.value(build_mod.SOURCE, URIRef("http://purl.org/dc/terms/title"))) == record.title
+    # The byline names a person the mini facts do not describe: no dangling dct:creator.
+    assert g.value(build_mod.SOURCE, URIRef("http://purl.org/dc/terms/creator")) is None
+
+
+def test_source_creator_is_the_described_person(mini_project: Project) -> None:
+    facts = mini_project.facts_dir / "author.ttl"
+    facts.write_text('@prefix kg: <https://w3id.org/kgtool/def/> .\n'
+                     '<https://w3id.org/kgtool/id/person/韩海峰> a <http://xmlns.com/foaf/0.1/Person> ;\n'
+                     '    kg:sourceQuote "■韩海峰" .\n', encoding="utf-8")
+    g = _built(mini_project)
     assert g.value(build_mod.SOURCE, URIRef("http://purl.org/dc/terms/creator")) == URIRef(ID + "person/韩海峰")
 
 

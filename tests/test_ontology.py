@@ -67,6 +67,7 @@ PREFIXES = {
     "qudt": str(QUDT), "unit": str(UNIT), "time": str(TIME), "prov": str(PROV),
     "oa": "http://www.w3.org/ns/oa#", "schema": str(SCHEMA), "foaf": str(FOAF), "dcat": str(DCAT),
     "sh": str(SH), "vann": str(VANN), "void": str(VOID), "sssom": str(SSSOM), "semapv": str(SEMAPV),
+    "wikibase": "http://wikiba.se/ontology#",
 }
 CORE = (str(RDF), str(RDFS), str(OWL), str(XSD))   # the RDF machinery itself: not described
 TERM_TYPES = {OWL.Class, RDFS.Class, OWL.ObjectProperty, OWL.DatatypeProperty,

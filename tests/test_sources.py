@@ -1,0 +1,253 @@
+"""Several source documents (issue 8): the registry, `kgtool source add`, facts per source,
+shared entities, agreeing and conflicting statistics, coverage per source, and bad input.
+
+The second source is the fictional test bulletin in tests/fixtures/sources/.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import PROV, RDF
+
+from kgtool import sources, statistics
+from kgtool.build import assemble, build
+from kgtool.errors import InputError
+from kgtool.namespaces import ID
+from kgtool.project import Project
+
+from conftest import ROOT
+
+FIXTURE = ROOT / "tests" / "fixtures" / "sources"
+KEY = "songjiang-bulletin-2025"
+OA = "http://www.w3.org/ns/oa#"
+WB = statistics.WIKIBASE
+
+
+def _copy(dest: Path) -> Project:
+    dest.mkdir(parents=True)
+    for folder in ("seeds", "ontology", "graph"):
+        shutil.copytree(ROOT / folder, dest / folder)
+    (dest / "pyproject.toml").write_text('[project]\nname = "kgtool"\n', encoding="utf-8")
+    return Project(root=dest, data_dir=dest)
+
+
+def add_bulletin(proj: Project) -> sources.Source:
+    """What the README walk-through does: register the document, then put its facts in place."""
+    meta = sources.metadata_from_file(FIXTURE / f"{KEY}.toml")
+    src = sources.add(proj, FIXTURE / f"{KEY}.txt", meta)
+    (proj.facts_dir / KEY).mkdir()
+    shutil.copy2(FIXTURE / KEY / "facts.ttl", proj.facts_dir / KEY / "facts.ttl")
+    return src
+
+
+@pytest.fixture(scope="module")
+def two(tmp_path_factory: pytest.TempPathFactory) -> tuple[Project, Graph]:
+    proj = _copy(tmp_path_factory.mktemp("two") / "p")
+    add_bulletin(proj)
+    return proj, assemble(proj).graph
+
+
+def _files(proj: Project) -> dict[str, bytes]:
+    return {p.relative_to(proj.data_dir).as_posix(): p.read_bytes()
+            for p in sorted(proj.data_dir.rglob("*")) if p.is_file()}
+
+
+# ------------------------------------------------------------------------ the registry
+
+def test_registry_holds_the_article_not_python(real_project: Project) -> None:
+    reg = sources.load(real_project)
+    art = reg.default
+    assert art.key == "songjiang-advanced-manufacturing" and art.author == "韩海峰"
+    assert art.sha256 == hashlib.sha256(real_project.seed.read_bytes()).hexdigest()
+    assert not hasattr(__import__("kgtool.build").build, "TITLE")
+
+
+def test_source_add_registers_and_copies(tmp_path: Path) -> None:
+    proj = _copy(tmp_path / "p")
+    src = add_bulletin(proj)
+    assert (proj.data_dir / "seeds" / f"{KEY}.txt").read_bytes() == (FIXTURE / f"{KEY}.txt").read_bytes()
+    reg = sources.load(proj)
+    assert [s.key for s in reg.sources] == ["songjiang-advanced-manufacturing", KEY]
+    assert reg.get(KEY) == src and src.published == "2025-12-20" and not src.default
+
+
+def test_source_list_cli(two: tuple[Project, Graph], cli_run) -> None:
+    proj, _ = two
+    r = cli_run(["source", "list", "--format", "json", "--project", str(proj.root)])
+    assert r.exit_code == 0, r.output
+    rows = json.loads(r.output)
+    assert [(x["key"], x["checksum"], x["facts"]) for x in rows] == [
+        ("songjiang-advanced-manufacturing", "ok", 3), (KEY, "ok", 1)]
+
+
+# ------------------------------------------------------------------------ facts per source
+
+def test_span_iris_of_the_sources_never_collide(two: tuple[Project, Graph]) -> None:
+    proj, g = two
+    spans = set(g.subjects(RDF.type, URIRef(OA + "SpecificResource")))
+    second = {s for s in spans if (s, URIRef(OA + "hasSource"), URIRef(ID + f"source/{KEY}")) in g}
+    assert len(second) > 20
+    assert all(str(s).startswith(f"{ID}span/{KEY}/") for s in second)
+    first = spans - second
+    # the article's span IRIs are unchanged: the committed graph has exactly these
+    committed = Graph().parse(proj.built_graph if proj.built_graph.suffix == ".ttl" else
+                              ROOT / "graph" / "songjiang.ttl")
+    assert first == set(committed.subjects(RDF.type, URIRef(OA + "SpecificResource")))
+
+
+def test_shared_entity_is_one_node_with_provenance_from_each_source(two: tuple[Project, Graph]) -> None:
+    _, g = two
+    for thing in ("place/松江区", "place/洞泾镇", "industry/新一代信息技术", "person/王华杰"):
+        node = URIRef(ID + thing)
+        assert statistics.sources_of(g, node) == ["songjiang-advanced-manufacturing", KEY], thing
+
+
+def test_agreeing_statistic_is_one_node_with_two_provenance_records(two: tuple[Project, Graph]) -> None:
+    _, g = two
+    a06 = URIRef(ID + "observation/a06")
+    assert statistics.sources_of(g, a06) == ["songjiang-advanced-manufacturing", KEY]
+    assert len(list(g.objects(a06, PROV.wasDerivedFrom))) == 2
+    assert (a06, RDF.type, WB.BestRank) in g
+
+
+def test_conflict_is_listed_and_ranked_by_publication_date(two: tuple[Project, Graph]) -> None:
+    proj, g = two
+    (stat,) = statistics.conflicts(g, sources.load(proj))
+    ranks = {str(v.observation).rsplit("/", 1)[-1]: v.rank for v in stat.values}
+    assert ranks == {"a05": "normal", "s2-05": "preferred"}
+    assert (URIRef(ID + "observation/s2-05"), RDF.type, WB.BestRank) in g
+    assert (URIRef(ID + "observation/a05"), RDF.type, WB.BestRank) not in g
+    assert (URIRef(ID + "observation/a05"), WB.rank, WB.NormalRank) in g
+
+
+def test_conflicts_cli_exit_codes(two: tuple[Project, Graph], real_project: Project, cli_run) -> None:
+    proj, _ = two
+    r = cli_run(["conflicts", "--format", "json", "--project", str(proj.root)])
+    assert r.exit_code == 1
+    (c,) = json.loads(r.stdout)
+    assert (c["indicator"], c["area"]) == ("规上工业企业数量", "松江区")
+    assert sorted(v["value"] for v in c["values"]) == ["1718", "1725"]
+    assert cli_run(["conflicts", "--project", str(real_project.root)]).exit_code == 0
+
+
+def test_override_deprecates_a_value(tmp_path: Path) -> None:
+    proj = _copy(tmp_path / "p")
+    add_bulletin(proj)
+    reg = proj.data_dir / "seeds" / "sources.toml"
+    reg.write_text(reg.read_text(encoding="utf-8").replace(
+        'policy = "latest-published"\n', 'policy = "latest-published"\n\n[[ranking.override]]\n'
+        'observation = "observation/s2-05"\nrank = "deprecated"\nreason = "fixture"\n'),
+        encoding="utf-8")
+    g = assemble(proj).graph
+    assert (URIRef(ID + "observation/s2-05"), WB.rank, WB.DeprecatedRank) in g
+    assert (URIRef(ID + "observation/a05"), RDF.type, WB.BestRank) in g
+
+
+def test_restating_an_agreeing_statistic_on_a_new_node_is_refused(tmp_path: Path) -> None:
+    proj = _copy(tmp_path / "p")
+    add_bulletin(proj)
+    facts = proj.facts_dir / KEY / "facts.ttl"
+    text = facts.read_text(encoding="utf-8").replace(
+        '<observation/a06> kg:sourceQuote "2024年全区规上工业总产值为3726.3亿元" .',
+        '<observation/s2-04> a qb:Observation ; qb:dataSet <dataset/songjiang-bulletin-2025-statistics> ;'
+        ' kg:indicator <concept/规上工业总产值> ; sdmx-dimension:refArea <place/松江区> ;'
+        ' sdmx-dimension:refPeriod <period/2024> ; sdmx-measure:obsValue 3726.3 ;'
+        ' sdmx-attribute:unitMeasure kgunit:HundredMillionCNY ;'
+        ' kg:sourceQuote "2024年全区规上工业总产值为3726.3亿元" .')
+    facts.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError, match="restates <.*observation/a06>"):
+        assemble(proj)
+
+
+def test_two_source_build_validates(two: tuple[Project, Graph], tmp_path: Path) -> None:
+    proj, _ = two
+    result = build(proj, output=tmp_path / "out.ttl")
+    assert not result.report.violations
+
+
+def test_coverage_per_source(two: tuple[Project, Graph], cli_run) -> None:
+    proj, _ = two
+    r = cli_run(["coverage", "--format", "json", "--project", str(proj.root)])
+    body = json.loads(r.stdout)
+    by_key = {d["source"]: d for d in body["sources"]}
+    assert by_key["songjiang-advanced-manufacturing"]["ok"]       # the article stays covered
+    second = by_key[KEY]
+    assert not second["ok"] and second["uncovered_sentences"]       # the fixture is partly curated
+    text = (FIXTURE / f"{KEY}.txt").read_text(encoding="utf-8")
+    assert all(text[s["start"]:s["end"]] == s["text"] for s in second["uncovered_sentences"])
+    assert r.exit_code == 1
+
+
+# ------------------------------------------------------------------------ bad input: exit 3
+
+def _assert_refused(proj: Project, args: list[str], cli_run, match: str) -> None:
+    before = _files(proj)
+    r = cli_run([*args, "--project", str(proj.root)])
+    assert r.exit_code == 3, r.output
+    assert r.stderr.count("\n") == 1 and r.stderr.startswith("error: ") and match in r.stderr, r.stderr
+    assert _files(proj) == before, "nothing may be written"
+
+
+def test_non_utf8_source_is_refused(tmp_path: Path, cli_run) -> None:
+    proj = _copy(tmp_path / "p")
+    bad = tmp_path / "gbk.txt"
+    bad.write_bytes("松江区先进制造业".encode("gb18030"))
+    _assert_refused(proj, ["source", "add", str(bad), "--title", "x"], cli_run, "not valid UTF-8")
+
+
+def test_duplicate_source_is_refused(tmp_path: Path, cli_run) -> None:
+    proj = _copy(tmp_path / "p")
+    _assert_refused(proj, ["source", "add", str(proj.seed), "--key", "again", "--title", "x",
+                           "--file-name", "again.txt"], cli_run, "duplicate source")
+    other = tmp_path / "other.txt"
+    other.write_text("另一篇文章。", encoding="utf-8")
+    _assert_refused(proj, ["source", "add", str(other), "--key", "songjiang-advanced-manufacturing",
+                           "--title", "x"], cli_run, "duplicate source")
+
+
+def test_checksum_mismatch_is_refused(tmp_path: Path, cli_run) -> None:
+    proj = _copy(tmp_path / "p")
+    add_bulletin(proj)
+    doc = proj.data_dir / "seeds" / f"{KEY}.txt"
+    doc.write_bytes(doc.read_bytes().replace("1725家".encode(), "1726家".encode()))
+    _assert_refused(proj, ["build"], cli_run, "checksum mismatch")
+
+
+def test_quote_not_in_its_source_is_refused(tmp_path: Path, cli_run) -> None:
+    proj = _copy(tmp_path / "p")
+    add_bulletin(proj)
+    facts = proj.facts_dir / KEY / "facts.ttl"
+    # words of the article, quoted in the bulletin's facts: they resolve only in their own source
+    facts.write_text(facts.read_text(encoding="utf-8").replace(
+        '"在洞泾镇正式投产"', '"顺利匹配到洞泾镇"'), encoding="utf-8")
+    _assert_refused(proj, ["build"], cli_run, f"not found in seed (source '{KEY}'")
+
+
+def test_fact_without_a_source_is_refused(tmp_path: Path, cli_run) -> None:
+    proj = _copy(tmp_path / "p")
+    (proj.facts_dir / "no-such-source").mkdir()
+    shutil.copy2(FIXTURE / KEY / "facts.ttl", proj.facts_dir / "no-such-source" / "facts.ttl")
+    _assert_refused(proj, ["build"], cli_run, "facts without a source")
+
+
+def test_registry_errors_carry_a_line(tmp_path: Path) -> None:
+    proj = _copy(tmp_path / "p")
+    reg = proj.data_dir / "seeds" / "sources.toml"
+    reg.write_text(reg.read_text(encoding="utf-8") + '\n[[source]]\nkey = "Bad Key"\n',
+                   encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        sources.load(proj)
+    assert exc.value.line is not None and "missing" in exc.value.message
+
+
+def test_literal_values_compare_as_values() -> None:
+    a = statistics.Value(URIRef(ID + "observation/x"), Literal("3726.3", datatype=URIRef(
+        "http://www.w3.org/2001/XMLSchema#decimal")), None, ["a"])
+    b = statistics.Value(URIRef(ID + "observation/y"), Literal("3726.30", datatype=URIRef(
+        "http://www.w3.org/2001/XMLSchema#decimal")), None, ["b"])
+    assert not statistics.Statistic((None,), [a, b]).conflict
