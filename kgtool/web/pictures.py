@@ -140,8 +140,8 @@ def ontology(onto_store: Any, lang: Any, base: str, page: str) -> dict[str, Any]
             return
         row = len(order)
         order.append(node)
-        boxes[node] = {"x": 10 + 24 * d, "y": 10 + 22 * row, "w": 190, "text": _short(
-            f"{urls.curie(node.value)} {label(node)}", 34), "title": node.value,
+        boxes[node] = {"x": 10 + 24 * d, "y": 10 + 22 * row, "w": 250, "text": _short(
+            f"{urls.curie(node.value)} · {label(node)}", 44), "title": node.value,
             "href": (urls.rel(page, urls.doc_path(node.value[len(base):], "html"))
                      if node.value.startswith(base) else None), "depth": d}
         for ch in sorted(children.get(node, []), key=lambda n: n.value):
@@ -163,11 +163,12 @@ def ontology(onto_store: Any, lang: Any, base: str, page: str) -> dict[str, Any]
         for d in sorted(doms, key=lambda n: n.value):
             for r in sorted(rans, key=lambda n: n.value):
                 if d in boxes and r in boxes:
-                    x = right + 12 * len(lanes)
+                    x = right + 14 * len(lanes)
                     lanes.append({"x": x, "y1": boxes[d]["y"] + 8, "y2": boxes[r]["y"] + 8,
                                   "x1": boxes[d]["x"] + boxes[d]["w"],
                                   "x2": boxes[r]["x"] + boxes[r]["w"],
-                                  "label": urls.curie(prop.value)})
-    width = right + 12 * len(lanes) + 20
+                                  "label": urls.curie(prop.value),
+                                  "ym": (boxes[d]["y"] + boxes[r]["y"]) / 2 + 8})
+    width = right + 14 * len(lanes) + 20
     return {"width": width, "height": 20 + 22 * len(order), "boxes": [boxes[n] for n in order],
             "tree": tree, "lanes": lanes, "n_classes": len(order), "n_props": len(lanes)}
