@@ -111,8 +111,9 @@ def to_python(term: Any) -> Any:
     return value
 
 
-class Row(tuple):  # type: ignore[type-arg] - a tuple of RDF terms (or None), like pyoxigraph's
-    """One solution: RDF terms (None when unbound) by position or by variable name."""
+class Row(tuple[Any, ...]):
+    """One solution: RDF terms (None when unbound) by position or by variable name, like
+    pyoxigraph's QuerySolution, but a plain tuple (picklable, comparable)."""
 
     variables: tuple[str, ...] = ()
 
@@ -259,7 +260,7 @@ class Triples(Result):
             import pyoxigraph as ox  # noqa: PLC0415
 
             ordered = sorted(self.triples, key=str)
-            out.write(ox.serialize(ordered, format=fmt.rdf_format()).decode("utf-8"))
+            out.write((ox.serialize(ordered, format=fmt.rdf_format()) or b"").decode("utf-8"))
             return len(ordered)
         fmt = self.fit_format(format, tty=tty)
         return output.write_graph(out, fmt.name, self.triples, self.lang, self.prefixes)
@@ -507,7 +508,7 @@ def build(project: Project | str | os.PathLike[str] | None = None, *,
           include_proposed: bool = False) -> "BuildResult":
     """Build graph/songjiang.ttl (or `output`) from the seed and the curated facts, validated
     with SHACL; `ValidationFailed` (with `.report`) and nothing written on violations."""
-    from kgtool import build as build_mod  # noqa: PLC0415
+    import kgtool.build as build_mod  # noqa: PLC0415 - not `from kgtool import build`: that is this function
 
     return build_mod.build(_project(project), output=Path(output) if output else None,
                           include_proposed=include_proposed)
@@ -523,7 +524,7 @@ def is_stale(project: Project | str | os.PathLike[str] | None = None,
 
 def validate(data: Sequence[str | os.PathLike[str]] | Any = None, *,
              project: Project | str | os.PathLike[str] | None = None, strict: bool = False,
-             allow_unsafe_shapes: bool = False) -> "Report":
+             allow_unsafe_shapes: bool = False, engine: str = "oxigraph") -> "Report":
     """Validate RDF files (default: the built graph) or an rdflib Graph with the project's
     SHACL shapes; the `Report` lists findings (`report.ok(strict)` decides success).
 
@@ -535,7 +536,8 @@ def validate(data: Sequence[str | os.PathLike[str]] | Any = None, *,
         data = [proj.built_graph]
     elif isinstance(data, (str, os.PathLike)):
         data = [data]
-    return va.validate(data, proj, strict=strict, allow_unsafe_shapes=allow_unsafe_shapes)
+    return va.validate(data, proj, strict=strict, allow_unsafe_shapes=allow_unsafe_shapes,
+                       engine=engine)
 
 
 def link(project: Project | str | os.PathLike[str] | None = None, *,
@@ -575,7 +577,6 @@ def export(what: str = "data", format: str = "turtle", *,  # noqa: A002
     atomically to `output` when given. Never rebuilds the graph. With `out`, the bytes are
     streamed to `out(chunk)` (or to `output`) instead and b"" is returned: a big store is then
     never held in memory."""
-    # Not `from kgtool import export`: that name is this function (kgtool.__getattr__).
     from kgtool.export import atomic_output, write_export  # noqa: PLC0415
     from kgtool.export import export as export_bytes  # noqa: PLC0415
 
@@ -587,6 +588,8 @@ def export(what: str = "data", format: str = "turtle", *,  # noqa: A002
 
         data = [s.path for s in q.default_sources(proj, notify=on_stale or _warn)]
     name = "xml" if fmt.name == "rdfxml" else fmt.name   # kgtool.export's name for RDF/XML
+    output = Path(output) if output is not None else None
+    store = Path(store) if store is not None else None
     if output is not None and out is not None:
         with atomic_output(output) as write:
             write_export(proj, what, name, write, data, store_dir=store)

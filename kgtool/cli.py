@@ -10,7 +10,7 @@ import functools
 import importlib
 import os
 import sys
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, NoReturn, TypeVar
 
 import click
 
@@ -21,7 +21,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
-def fail(err: errors.KgtoolError) -> "NoReturn":  # type: ignore[name-defined]
+def fail(err: errors.KgtoolError) -> NoReturn:
     """Print a KgtoolError the one way every command does, and exit with its code."""
     click.echo(f"error: {err}", err=True)
     sys.exit(err.exit_code)

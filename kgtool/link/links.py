@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from kgtool.errors import InputError
 from kgtool.link.matching import (
@@ -20,6 +20,9 @@ from kgtool.reference.common import (
     GBT4754, GBT4754_TABLE, NBS_DIVISIONS, WIKIDATA, WIKIDATA_QIDS, dataset_iri, display,
     division_iri, gbt4754_iri,
 )
+
+if TYPE_CHECKING:  # pragma: no cover - rdflib is imported by the callers
+    from rdflib import Graph
 
 SEMAPV = "https://w3id.org/semapv/vocab/"
 SSSOM = "https://w3id.org/sssom/"
@@ -118,7 +121,7 @@ def _read_tsv(path: Path, columns: Sequence[str]) -> list[tuple[int, dict[str, s
     return out
 
 
-def build_links(graph: "object", cache: Path, mappings: Path) -> LinkResult:
+def build_links(graph: "Graph", cache: Path, mappings: Path) -> LinkResult:
     """Match places (NBS divisions, Wikidata) and read the industry table; nothing is written."""
     from rdflib import URIRef
 
@@ -183,7 +186,7 @@ def build_links(graph: "object", cache: Path, mappings: Path) -> LinkResult:
     industry_path = reference_path(cache, "industry")
     gbt = concept_labels(industry_path, GBT4754 + "/")
     table = mappings / "industry-gbt4754.tsv"
-    subjects = {str(s) for s in graph.subjects()}  # type: ignore[attr-defined]
+    subjects = {str(s) for s in graph.subjects()}
     for line, row in _read_tsv(table, ("subject", "predicate", "object", "object_label",
                                        "confidence", "justification")):
         subject, target = ID + row["subject"], gbt4754_iri(row["object"])
@@ -211,7 +214,7 @@ def build_links(graph: "object", cache: Path, mappings: Path) -> LinkResult:
             cur = gbt[cur][1]
 
     # The article's "全国41个产业大类": observations counting industrial divisions.
-    for obs in sorted(str(s) for s in graph.subjects(URIRef(KG + "indicator"), URIRef(INDICATOR_41))):  # type: ignore[attr-defined]
+    for obs in sorted(str(s) for s in graph.subjects(URIRef(KG + "indicator"), URIRef(INDICATOR_41))):
         label = _zh_label(graph, obs) or obs
         links.append(Link(
             obs, label, KG + "observedEntity", INDUSTRIAL, "工业大类(门类B、C、D的41个大类)",
@@ -224,9 +227,9 @@ def build_links(graph: "object", cache: Path, mappings: Path) -> LinkResult:
     return LinkResult(links, outcomes, reference, notations, collection, index)
 
 
-def _zh_label(graph: "object", subject: str) -> str | None:
+def _zh_label(graph: "Graph", subject: str) -> str | None:
     from rdflib import Literal, URIRef
 
-    labels = sorted(str(o) for o in graph.objects(URIRef(subject), URIRef(SKOS + "prefLabel"))  # type: ignore[attr-defined]
+    labels = sorted(str(o) for o in graph.objects(URIRef(subject), URIRef(SKOS + "prefLabel"))
                     if isinstance(o, Literal) and (o.language or "").lower() == "zh-hans")
     return labels[0] if labels else None

@@ -3,10 +3,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Iterable, Mapping
+from typing import TYPE_CHECKING, Iterable, Mapping
 
 from kgtool.link.names import normalize, strip_suffix
 from kgtool.namespaces import DEF
+
+if TYPE_CHECKING:  # pragma: no cover - rdflib is imported by the callers
+    from rdflib import Graph
 
 LEVEL_BY_LENGTH = {2: "province", 4: "city", 6: "county", 9: "township"}
 
@@ -133,7 +136,7 @@ class Place:
     container: str | None
 
 
-def places_from_graph(graph: "object") -> dict[str, Place]:
+def places_from_graph(graph: "Graph") -> dict[str, Place]:
     """The graph's places (anything with a place type or a schema:containedInPlace)."""
     from rdflib import Literal, URIRef  # local: keep `import kgtool.link` light
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 from kgtool.errors import InputError
 from kgtool.link.matching import SKOS
@@ -23,7 +23,7 @@ def reference_path(cache: Path, name: str) -> Path:
     return path
 
 
-def _triples(path: Path) -> Iterator[tuple[str, str, object]]:
+def _triples(path: Path) -> Iterator[tuple[str, str, Any]]:
     import pyoxigraph as ox
 
     with open(path, "rb") as handle:
@@ -40,12 +40,12 @@ def concept_labels(path: Path, prefix: str) -> dict[str, tuple[str, str | None]]
             continue
         if p in (SKOS + "prefLabel", "http://www.w3.org/2000/01/rdf-schema#label") \
                 and (getattr(o, "language", None) or "").lower() == "zh-hans":
-            labels[s] = o.value   # type: ignore[attr-defined]
+            labels[s] = o.value
         elif p == SKOS + "broader":
-            broader[s] = o.value  # type: ignore[attr-defined]
+            broader[s] = o.value
     return {s: (lab, broader.get(s)) for s, lab in labels.items()}
 
 
 def collection_members(path: Path, collection: str) -> list[str]:
-    return sorted(o.value for s, p, o in _triples(path)  # type: ignore[attr-defined]
+    return sorted(o.value for s, p, o in _triples(path)
                   if s == collection and p == SKOS + "member")

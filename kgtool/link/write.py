@@ -6,7 +6,7 @@ import io
 import re
 from collections import defaultdict
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 from urllib.parse import quote
 
 from kgtool.link.gold import Score
@@ -16,6 +16,9 @@ from kgtool.reference.common import (
     GBT2260_CODE, GBT4754, GBT4754_TABLE, NBS12_CODE, NBS_DIVISIONS, WIKIDATA, WIKIDATA_QIDS,
     dataset_iri, division_iri,
 )
+
+if TYPE_CHECKING:  # pragma: no cover - rdflib is imported where a graph is made
+    from rdflib import Graph
 
 LINKS_TTL = "links.ttl"
 LINKS_SSSOM = "links.sssom.tsv"
@@ -40,7 +43,7 @@ TTL_HEADER = """\
 """
 
 
-def to_graph(result: LinkResult, date: str) -> "object":
+def to_graph(result: LinkResult, date: str) -> "Graph":
     """The links as an rdflib Graph (mapping triples, link nodes, reference records, linksets)."""
     from rdflib import Graph, Literal, URIRef
     from rdflib.namespace import RDF, RDFS, XSD
@@ -48,8 +51,9 @@ def to_graph(result: LinkResult, date: str) -> "object":
     from kgtool.reference.divisions import code_forms, level_iri, scheme_iri
 
     g = Graph()
-    U = URIRef
-    DCT, PROV, VOID = "http://purl.org/dc/terms/", "http://www.w3.org/ns/prov#", "http://rdfs.org/ns/void#"
+    U = URIRef  # noqa: N806 - a one-letter constructor alias keeps the triples below readable
+    DCT, PROV, VOID = (  # noqa: N806 - namespace constants, spelt as rdflib's
+        "http://purl.org/dc/terms/", "http://www.w3.org/ns/prov#", "http://rdfs.org/ns/void#")
     counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for lk in result.links:
         s, p, o, node = U(lk.subject), U(lk.predicate), U(lk.object), U(lk.iri)

@@ -113,7 +113,7 @@ def read_tree(flat: Path, corrections: Path, sections: Sequence[Category]) -> li
     """Groups and classes from the SAH01 sheet with the corrections applied (see module doc)."""
     source = display(flat)
     fixes = read_corrections(corrections)
-    split = {f["code"]: [] for f in fixes if f["action"] == "split"}
+    split: dict[str, list[Any]] = {f["code"]: [] for f in fixes if f["action"] == "split"}
     for f in fixes:
         if f["action"] == "split":
             split[f["code"]].append(f)
