@@ -393,21 +393,9 @@ def assemble(project: Project, *, include_proposed: bool = False) -> Assembly:
     description.add((DATASET, KG.sourceHash, Literal(digest)))
     graphs[dataset.DESCRIPTION_GRAPH] = description
     statistics.rank_observations(registry, graphs)
-    _describe_units(project, graphs)
     return Assembly(graphs=graphs, spans={k: v.span for k, v in spans.items()},
                     source_hash=digest, seed_text=texts[registry.default.key], texts=texts,
                     registry=registry)
-
-
-def _describe_units(project: Project, graphs: dict[str, Graph]) -> None:
-    """Each graph describes the units it uses (kgtool.units: the graph validates on its own)."""
-    from kgtool.units import used_units
-
-    if not project.ontology.is_file():
-        return
-    ontology = io.parse_rdf(project.ontology, source=_rel(project, project.ontology))
-    for g in graphs.values():
-        g += used_units(ontology, g)
 
 
 def _add_creators(registry: sources.Registry, graphs: dict[str, Graph]) -> None:

@@ -138,7 +138,8 @@ def coverage_cmd(graph_file: Path | None, fmt: str, project: str | None,
       kgtool coverage --format json > gaps.json
       kgtool coverage --source songjiang-advanced-manufacturing
     """
-    from kgtool import build as build_mod, coverage, io
+    import kgtool.build as build_mod  # not `from kgtool import build`: the API function
+    from kgtool import coverage, io
 
     proj = project_mod.locate(project)
     if graph_file is not None:

@@ -92,8 +92,8 @@ def build(source: str, rules: Rules, ctx: Context) -> Draft:
     b = _Builder(ct, sents, rules, ctx)
     text = ct.clean
     # organisations by pattern join the known names, so longest match sees them
-    pattern_orgs = [gazetteer.Name(name, f"org/{name}", ("org:Organization",), "pattern", 0.5)
-                    for _, _, name in mentions.organisations(text, rules)]
+    known = {n.surface: n for n in ctx.names if n.origin == "graph"}
+    pattern_orgs = [_pattern_org(name, known, rules) for _, _, name in mentions.organisations(text, rules)]
     pattern_orgs += [gazetteer.Name(title, f"document/{title}", ("kg:PolicyDocument",), "pattern", 0.6)
                      for _, _, title in mentions.titles(text)]
     found = mentions.tile(text, ctx.names + pattern_orgs)
@@ -121,6 +121,18 @@ def build(source: str, rules: Rules, ctx: Context) -> Draft:
     kept = [p for p in ordered if p.spans]
     return Draft(ctx.source_key, ctx.source_label,
                  ctx.published.isoformat() if ctx.published else None, kept, b.skipped)
+
+
+def _pattern_org(name: str, known: dict[str, gazetteer.Name], rules: Rules) -> gazetteer.Name:
+    """An organisation found by its suffix; its formal name rewritten (rules) may be a known one."""
+    import re
+
+    for pattern, replacement in rules.section("organisations").get("rewrites", []):
+        canonical = re.sub(pattern, replacement, name)
+        if canonical != name and canonical in known:
+            k = known[canonical]
+            return gazetteer.Name(name, k.key, k.classes, "graph", 0.7, k.match)
+    return gazetteer.Name(name, f"org/{name}", ("org:Organization",), "pattern", 0.5)
 
 
 _ORDER = {"statistic": 0, "concept": 1, "event": 2, "entity": 3, "mention": 4}
