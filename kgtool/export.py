@@ -6,16 +6,26 @@ sources wrote them. pyoxigraph's store normalises literals (`"2.60"` -> `"2.6"`)
 language tags; rdflib, through `kgtool.io`'s lexical Turtle parser, keeps both. Export is not on
 the start-up-critical path, so the import cost is acceptable.
 
-Output is deterministic: Turtle via `kgtool.io.serialize_turtle` (sorted, fixed prefixes, `@base`
-for things), N-Triples/N-Quads as sorted lines, TriG as one sorted Turtle block per graph.
+Output is byte-identical across runs and hash seeds (tests/test_bytes.py): Turtle via
+`kgtool.io.serialize_turtle` (sorted, fixed prefixes, `@base` for things), N-Triples/N-Quads as
+sorted lines, TriG as one sorted Turtle block per graph, JSON-LD and RDF/XML by
+`kgtool.stable_rdf`; blank nodes get canonical labels (a hash of their content).
+
+From a store (`--store`) the data is streamed by the engine (`kgtool.ntstream`): N-Triples,
+N-Quads, Turtle and TriG keep up with pyoxigraph's own serializer and hold no copy of the data
+(bench/export.py); the order is the engine's, which depends only on the content, and the
+graphs are the store's own. JSON-LD and RDF/XML from a store still go through rdflib.
 Named graphs have stable IRIs under `https://w3id.org/kgtool/graph/`: `facts` (the article's
 facts, our links, the source document and spans), `dataset/{key}` (one per reference dataset:
 its description and the records derived from it), `ontology`, `shapes`.
 """
 from __future__ import annotations
 
-import io as _io
-import json
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from typing import Any
+from contextlib import contextmanager
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +33,7 @@ from pathlib import Path
 from rdflib import Graph, URIRef
 
 from kgtool import io as kio
+from kgtool import stable_rdf
 from kgtool.errors import InputError, UsageError
 from kgtool.namespaces import ID, PREFIXES
 from kgtool.output import XSD_STRING, quote_string
@@ -87,13 +98,12 @@ def split_sources(graph: Graph) -> list[Part]:
 
 def collect(project: Project, what: str, data: Sequence[str] = (),
             store_dir: str | Path | None = None) -> list[Part]:
-    """The graphs to export. `data` (files) or `store_dir` (a persistent store, `kgtool.store`)
-    replaces the built graph as the data when given. A store's graphs are merged and split by
-    source like the built graph; its values are kept, their spelling is the engine's."""
-    if what not in WHATS:
-        raise UsageError(f"--what {what}: expected one of {', '.join(WHATS)}", source="--what")
-    if data and store_dir is not None:
-        raise UsageError("--store and --data exclude each other", source="--store")
+    """The graphs to export, blank nodes canonically labelled. `data` (files) or `store_dir` (a
+    persistent store, `kgtool.store`) replaces the built graph as the data when given. A
+    store's graphs are merged and split by source like the built graph; its values are kept,
+    their spelling is the engine's. The shapes are `ontology/shapes.ttl` plus the link shapes
+    (`ontology/shapes-links.ttl`) when present."""
+    _check_what(what, data, store_dir)
     parts: list[Part] = []
     if what in ("data", "all"):
         if store_dir is not None:
@@ -101,17 +111,34 @@ def collect(project: Project, what: str, data: Sequence[str] = (),
 
             parts.extend(split_sources(kgtool.store.rdflib_graph(store_dir)))
         else:
-            if data:
-                paths: list[Path | str] = list(data)
-            else:
-                from kgtool.query import default_sources
-                paths = [Path(s.path) for s in default_sources(project)]
-            parts.extend(split_sources(_parse_all(paths)))
-    for key, path in (("ontology", project.ontology), ("shapes", project.shapes)):
+            parts.extend(split_sources(_parse_all(_data_paths(project, data))))
+    parts.extend(_schema_parts(project, what))
+    return [Part(p.key, p.iri, stable_rdf.canonical(p.graph)) for p in parts]
+
+
+def _check_what(what: str, data: Sequence[str], store_dir: str | Path | None) -> None:
+    if what not in WHATS:
+        raise UsageError(f"--what {what}: expected one of {', '.join(WHATS)}", source="--what")
+    if data and store_dir is not None:
+        raise UsageError("--store and --data exclude each other", source="--store")
+
+
+def _data_paths(project: Project, data: Sequence[str]) -> list[Path | str]:
+    if data:
+        return list(data)
+    from kgtool.query import default_sources  # noqa: PLC0415
+
+    return [Path(s.path) for s in default_sources(project)]
+
+
+def _schema_parts(project: Project, what: str) -> list[Part]:
+    parts = []
+    for key, paths in (("ontology", [project.ontology]), ("shapes", project.shapes_files)):
         if what in (key, "all"):
-            if not path.is_file():
-                raise InputError(f"no {key} file", source=str(path))
-            parts.append(Part(key, GRAPH_IRIS[key], _parse_all([path])))
+            for path in paths:
+                if not path.is_file():
+                    raise InputError(f"no {key} file", source=str(path))
+            parts.append(Part(key, GRAPH_IRIS[key], _parse_all(paths)))
     return parts
 
 
@@ -142,18 +169,6 @@ def _merged(parts: Sequence[Part]) -> Graph:
         for t in part.graph:
             g.add(t)
     return g
-
-
-def _used_prefixes(graph: Graph) -> dict[str, str]:
-    used: dict[str, str] = {}
-    for t in graph:
-        for term in t:
-            if isinstance(term, URIRef) or hasattr(term, "datatype"):
-                iri = str(term if isinstance(term, URIRef) else (term.datatype or ""))
-                for p, ns in PREFIXES.items():
-                    if iri.startswith(ns):
-                        used[p] = ns
-    return dict(sorted(used.items()))
 
 
 def render(parts: Sequence[Part], fmt: str) -> bytes:
@@ -188,28 +203,134 @@ def render(parts: Sequence[Part], fmt: str) -> bytes:
         prefixes = sorted(h for h in head if h.startswith("@prefix"))
         return ("\n".join(base + prefixes) + "\n\n" + "\n".join(blocks)).encode("utf-8")
     graph = _merged(parts)
-    ordered = Graph(bind_namespaces="none")
-    context = _used_prefixes(graph)
-    for p, ns in context.items():
-        ordered.bind(p, ns, override=True, replace=True)
-    for t in sorted(graph, key=lambda t: tuple(x.n3() for x in t)):
-        ordered.add(t)
     if fmt == "jsonld":
-        text = ordered.serialize(format="json-ld", context=context, auto_compact=True, indent=1,
-                                 sort_keys=True, ensure_ascii=False)
-        json.loads(text)  # always valid JSON
-        return text.encode("utf-8") if isinstance(text, str) else text
-    ordered.bind("xml", "http://www.w3.org/XML/1998/namespace", override=True, replace=True)
-    buf = _io.BytesIO()
-    ordered.serialize(buf, format="xml", encoding="utf-8")
-    return buf.getvalue()
+        return stable_rdf.jsonld(graph, PREFIXES)
+    return stable_rdf.rdfxml(graph, PREFIXES)
+
+
+STREAMED = ("nt", "nq", "turtle", "trig")
 
 
 def export(project: Project, what: str = "data", fmt: str = "turtle",
            output: str | Path | None = None, data: Sequence[str] = (),
            store_dir: str | Path | None = None) -> bytes:
-    """Export; write atomically to `output` when given, and return the bytes."""
-    payload = render(collect(project, what, data, store_dir), fmt)
+    """Export and return the bytes; also write them atomically to `output` when given. For big
+    stores use `write_export`, which streams instead of holding the result."""
+    chunks: list[bytes] = []
+    write_export(project, what, fmt, chunks.append, data, store_dir)
+    payload = b"".join(chunks)
     if output is not None:
         kio.atomic_write(output, payload)
     return payload
+
+
+def write_export(project: Project, what: str, fmt: str, out: Callable[[bytes], object],
+                 data: Sequence[str] = (), store_dir: str | Path | None = None) -> None:
+    """Export by calling `out(chunk)`; streamed from a store in the line-based formats and
+    Turtle/TriG, rendered in memory otherwise."""
+    if fmt not in FORMATS:
+        raise UsageError(f"--format {fmt}: expected one of {', '.join(FORMATS)}", source="--format")
+    if store_dir is None or what not in ("data", "all") or fmt not in STREAMED:
+        out(render(collect(project, what, data, store_dir), fmt))
+        return
+    _check_what(what, data, store_dir)
+    extra = [Part(p.key, p.iri, stable_rdf.canonical(p.graph))
+             for p in _schema_parts(project, what)]
+    stream_store(store_dir, fmt, out, extra)
+
+
+@contextmanager
+def atomic_output(path: str | Path) -> Iterator[Callable[[bytes], object]]:
+    """A writer into a temp file beside `path`, renamed over it only when the block succeeds
+    (an interrupted export leaves the old file and no temp file)."""
+    target = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or ".")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            yield fh.write
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+# ------------------------------------------------------------------------ streaming a store
+
+def stream_store(store_dir: str | Path, fmt: str, out: Callable[[bytes], object],
+                 extra: Sequence[Part] = ()) -> None:
+    """The store's graphs (default graph first, then named graphs by IRI) in `fmt`, written by
+    the engine graph by graph; then the `extra` parts (ontology, shapes). nt/turtle merge the
+    graphs (each triple once); nq/trig keep them. Blank-node lines come last, relabelled."""
+    import pyoxigraph as ox  # noqa: PLC0415
+
+    from kgtool import ntstream  # noqa: PLC0415
+    from kgtool import store as kstore  # noqa: PLC0415
+
+    st = kstore.open_store(store_dir, read_only=True)
+    restore = ntstream.tag_restorer(kstore.read_meta(Path(store_dir)).get("langtags", {}))
+    graphs: list[Any] = sorted(st.named_graphs(), key=lambda g: str(g.value))
+    if next(iter(st.quads_for_pattern(None, None, None, ox.DefaultGraph())), None) is not None:
+        graphs.insert(0, ox.DefaultGraph())
+    extra_lines = [(p.iri, sorted(set(line.rstrip("\n") for line in _nt_lines(p.graph))))
+                   for p in extra]
+    merged = fmt in ("nt", "turtle")
+    aside: list[tuple[str | None, list[str]]] = []
+    turtle = None
+    if fmt in ("turtle", "trig"):
+        turtle = ntstream.TurtleLines(out, PREFIXES)
+        out(turtle.header() + b"\n")
+    for i, g in enumerate(graphs):
+        name = None if isinstance(g, ox.DefaultGraph) else g.value
+        emit: Callable[[bytes], object] = out
+        if fmt == "nq" and name is not None:
+            suffix = f" <{name}> .\n".encode("utf-8")
+            emit = lambda b, s=suffix: out(b.replace(b" .\n", s))  # noqa: E731
+        elif turtle is not None:
+            emit = turtle.feed
+            if fmt == "trig" and name is not None:
+                out(f"<{name}> {{\n".encode("utf-8"))
+        lines = ntstream.dump_graph(st, g, emit, restore, skip=graphs[:i] if merged else None)
+        if fmt == "trig" and turtle is not None:
+            turtle.close()
+            if name is not None:
+                out(b"}\n")
+        aside.append((name, lines))
+    # Blank-node lines: labels from all of them at once (a node shared by graphs keeps one label).
+    labels = ntstream.canonical_labels(ntstream.split_triple(line)
+                                       for _, lines in aside for line in lines)
+
+    def relabelled(lines: list[str]) -> list[str]:
+        out_lines = set()
+        for line in lines:
+            s, p, o = ntstream.split_triple(line)
+            out_lines.add(f"{labels.get(s, s)} {p} {labels.get(o, o)} .")
+        return sorted(out_lines)
+
+    blocks: list[tuple[str | None, list[str]]] = []
+    if merged:
+        blocks.append((None, relabelled([line for _, lines in aside for line in lines])))
+    else:
+        blocks.extend((name, relabelled(lines)) for name, lines in aside if lines)
+    blocks.extend((iri if not merged else None, lines) for iri, lines in extra_lines)
+    for name, lines in blocks:
+        if not lines:
+            continue
+        body = ("\n".join(lines) + "\n").encode("utf-8")
+        if fmt == "nt":
+            out(body)
+        elif fmt == "nq":
+            out(body.replace(b" .\n", f" <{name}> .\n".encode("utf-8")) if name else body)
+        elif turtle is not None:
+            if fmt == "trig" and name is not None:
+                out(f"<{name}> {{\n".encode("utf-8"))
+            turtle.feed(body)
+            turtle.close()
+            if fmt == "trig" and name is not None:
+                out(b"}\n")
+    if turtle is not None:
+        turtle.close()

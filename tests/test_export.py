@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from rdflib import Dataset, Graph
 from rdflib.compare import isomorphic
 
-from kgtool import export as ex
+import kgtool.export as ex
 from kgtool.cli import cli
 
 SMALL = Path(__file__).parent / "fixtures" / "query" / "small.ttl"
@@ -122,3 +122,93 @@ def test_each_reference_dataset_gets_its_own_named_graph(checkout, tmp_path):
     assert set(graphs) == {"<https://w3id.org/kgtool/graph/facts>", ref}
     assert graphs[ref] == {"<https://w3id.org/kgtool/id/dataset/codes>",
                            "<https://w3id.org/kgtool/id/scheme/codes/40>"}
+
+
+# ------------------------------------------------------------------ from a store (streamed)
+
+STORE_DATA = """@prefix ex: <http://example.org/> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+ex:a ex:label "松江"@zh-Hans , "Songjiang"@en , "say \\"@zh-hans \\" here"@zh-Hans ;
+     ex:v 2.5 , "1e3"^^xsd:double ; ex:b [ ex:c "x" ; ex:d [ ex:e 1 ] ] ;
+     ex:list ( ex:x ex:y ) .
+ex:z ex:label "区"@zh-Hans ; ex:ref ex:a .
+"""
+
+
+def _load_store(tmp_path: Path, name: str, lines_reversed: bool) -> Path:
+    """The same triples, written in a different order (and so loaded with other blank-node
+    labels), into a fresh store: the content is equal, the loads are not."""
+    import pyoxigraph as ox
+
+    from kgtool import store as ks
+
+    triples = sorted(str(t) + " .\n" for t in ox.parse(STORE_DATA.encode(), format=ox.RdfFormat.TURTLE))
+    src = tmp_path / f"{name}.ttl"
+    # N-Triples is valid Turtle; tags with capitals as written (pyoxigraph's str lower-cases).
+    text = "".join(reversed(triples) if lines_reversed else triples).replace('"@zh-hans .\n', '"@zh-Hans .\n')
+    src.write_text(text, encoding="utf-8")
+    d = tmp_path / name
+    ks.load_files(d, [str(src)], graph="http://example.org/g1")
+    ks.load_files(d, [str(SMALL)], graph="http://example.org/g2", replace=True)
+    return d
+
+
+def _stream(store: Path, fmt: str, what: str = "data") -> bytes:
+    chunks: list[bytes] = []
+    ex.stream_store(store, fmt, chunks.append)
+    return b"".join(chunks)
+
+
+@pytest.mark.parametrize("fmt", ["nt", "nq", "turtle", "trig"])
+def test_store_export_is_the_same_for_the_same_content(tmp_path, fmt):
+    a = _stream(_load_store(tmp_path, "one", False), fmt)
+    b = _stream(_load_store(tmp_path, "two", True), fmt)
+    assert a == b                                  # engine order + canonical blank-node labels
+    text = a.decode("utf-8")
+    assert '"松江"@zh-Hans' in text and "@zh-hans" not in text.replace('\\"@zh-hans \\"', "")
+    assert '\\"@zh-hans \\"' in text               # a tag-like text inside a literal is left alone
+    expected = Graph().parse(data=STORE_DATA, format="turtle") + Graph().parse(SMALL)
+    if fmt in ("nq", "trig"):
+        ds = Dataset()
+        ds.parse(data=text, format={"nq": "nquads", "trig": "trig"}[fmt])
+        names = {str(g.identifier): len(g) for g in ds.graphs() if len(g)}
+        assert set(names) == {"http://example.org/g1", "http://example.org/g2"}
+        back = Graph()
+        for g in ds.graphs():
+            back += g
+    else:
+        back = Graph().parse(data=text, format="turtle" if fmt == "turtle" else "nt")
+    def norm(g: Graph) -> Graph:  # numbers by value: the store writes 2.60 as 2.6
+        from decimal import Decimal
+
+        from rdflib import Literal
+        out = Graph()
+        for s, p, o in g:
+            if isinstance(o, Literal) and o.datatype:
+                v = o.toPython()
+                o = Literal(v.normalize() if isinstance(v, Decimal) else v, datatype=o.datatype)
+            out.add((s, p, o))
+        return out
+    assert isomorphic(norm(back), norm(expected))
+
+
+def test_store_export_merges_graphs_without_duplicates(tmp_path):
+    from kgtool import store as ks
+
+    d = tmp_path / "dup"
+    ks.load_files(d, [str(SMALL)], graph="http://example.org/a")
+    ks.load_files(d, [str(SMALL)], graph="http://example.org/b")
+    nt = _stream(d, "nt").decode().splitlines()
+    nq = _stream(d, "nq").decode().splitlines()
+    assert len(nt) == len(set(nt)) == len(Graph().parse(SMALL)) and len(nq) == 2 * len(nt)
+
+
+def test_cli_streams_a_store_to_stdout_and_file(checkout, tmp_path):
+    d = _load_store(tmp_path, "cli", False)
+    r = export(checkout, "--store", str(d), "--format", "nq", "--what", "all")
+    assert r.exit_code == 0, r.output
+    out = r.stdout_bytes.decode()
+    assert f"<{ex.GRAPH_IRIS['ontology']}> ." in out and "<http://example.org/g1> ." in out
+    target = tmp_path / "o.nq"
+    r2 = export(checkout, "--store", str(d), "--format", "nq", "--what", "all", "-o", str(target))
+    assert r2.exit_code == 0 and target.read_bytes() == r.stdout_bytes
