@@ -157,6 +157,38 @@ def test_sources_come_from_the_graph(tmp_path: Path) -> None:
     assert 'class="sent nofact"' in body and "第二句没有事实" in body
 
 
+TWO_SOURCES = """@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix prov: <http://www.w3.org/ns/prov#> .
+@prefix oa: <http://www.w3.org/ns/oa#> .
+@prefix schema: <https://schema.org/> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@base <https://w3id.org/kgtool/id/> .
+<source/a> schema:text "甲公司成立。乙公司没有事实。" ; rdfs:label "来源甲"@zh-Hans .
+<source/b> schema:text "丙公司在松江。" ; rdfs:label "来源乙"@zh-Hans .
+<org/甲> skos:prefLabel "甲公司"@zh-Hans ; prov:wasDerivedFrom <span/a/0-3> .
+<org/丙> skos:prefLabel "丙公司"@zh-Hans ; prov:wasDerivedFrom <span/b/0-3> .
+<span/a/0-3> oa:hasSource <source/a> ; oa:hasSelector <span/a/0-3/p> .
+<span/a/0-3/p> oa:start 0 ; oa:end 3 .
+<span/b/0-3> oa:hasSource <source/b> ; oa:hasSelector <span/b/0-3/p> .
+<span/b/0-3/p> oa:start 0 ; oa:end 3 .
+"""
+
+
+def test_two_sources_each_with_its_own_spans(tmp_path: Path) -> None:
+    data = tmp_path / "two.ttl"
+    data.write_text(TWO_SOURCES, encoding="utf-8")
+    r = Renderer(open_site([str(data)], None, ontology=None))
+    home = r.respond("", {}, None).body.decode()
+    assert "来源甲" in home and "来源乙" in home
+    a = r.respond("id/source/a.html", {}, None).body.decode()
+    b = r.respond("id/source/b.html", {}, None).body.decode()
+    assert 'href="#span-0-3">甲公司</a>' in a and "丙公司" not in a.split("<article")[1].split("</article>")[0].replace("丙公司在松江", "")
+    assert '<span class="sent nofact" data-start="6" data-end="14"' in a     # 乙公司没有事实。
+    assert 'href="#span-0-3">丙公司</a>' in b and 'class="sent nofact"' not in b.split("<article")[1]
+    e = r.respond("id/org/丙.html", {}, None).body.decode()
+    assert _marks(e) == [(0, 3, "丙公司")] and "../../id/source/b.html#span-0-3" in e
+
+
 # ---------------------------------------------------------------- safety
 
 def test_hostile_text_is_escaped(tmp_path: Path) -> None:

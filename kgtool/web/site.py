@@ -10,6 +10,7 @@ Site instance (no module-level state).
 """
 from __future__ import annotations
 
+import inspect
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import Any, Iterable, Iterator
 import pyoxigraph as ox
 
 from kgtool import output
+from kgtool.project import SEED_NAME
 from kgtool.namespaces import PREFIXES
 from kgtool.web import urls
 
@@ -72,9 +74,10 @@ class Site:
     """The graph as the pages see it. `base` is the IRI prefix mapped to the site root."""
 
     def __init__(self, stores: list[Any], lang: output.LangCase, *, base: str = urls.DEFAULT_BASE,
-                 exclusions: Path | None = None) -> None:
+                 exclusions: Path | None = None,
+                 default_source: str = Path(SEED_NAME).stem) -> None:
         self.stores, self.lang, self.base = stores, lang, base
-        self.exclusions = exclusions
+        self.exclusions, self.default_source = exclusions, default_source
         self._lock = threading.Lock()
         self._labels: dict[Any, list[tuple[str, str]]] = {}
         self._sources: dict[str, SourceInfo] | None = None
@@ -287,7 +290,11 @@ class Site:
             g.add((sel, URIRef(OA + "start"), Literal(sp.start)))
             g.add((sel, URIRef(OA + "end"), Literal(sp.end)))
         exclusions = self.exclusions if self.exclusions is not None else Path("/nonexistent")
-        report = cov.check(info.text, g, exclusions)
+        kwargs: dict[str, Any] = {}
+        key = source.rsplit("/", 1)[-1]
+        if key != self.default_source and "document" in inspect.signature(cov.check).parameters:
+            kwargs["document"] = key    # that source's own entries of the exclusion file
+        report = cov.check(info.text, g, exclusions, **kwargs)
         with self._lock:
             self._coverage[source] = report
         return report
