@@ -23,6 +23,11 @@ def source_cmd() -> None:
     Each source has a metadata record (title, author, publisher, publication date, language,
     licence, URL, SHA-256) and its own curated facts in graph/facts/KEY/ (the first, default
     source also owns graph/facts/*.ttl). `kgtool build` checks every checksum.
+
+    \b
+    Examples:
+      kgtool source list
+      kgtool source add report.txt --title "松江区2025年…" --published 2025-12-20
     """
 
 
