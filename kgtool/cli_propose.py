@@ -2,11 +2,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from kgtool import project as project_mod
 from kgtool.cli import handle_errors, project_option
+
+if TYPE_CHECKING:
+    from kgtool.propose.model import Proposal
 
 
 @click.command("propose")
@@ -70,7 +74,7 @@ def propose_cmd(source: str, output: Path | None, published: str | None, diff: b
         click.echo(f"{output}: {len(draft.proposals)} proposals", err=True)
 
 
-def _diff_line(p) -> str:  # type: ignore[no-untyped-def]
+def _diff_line(p: "Proposal") -> str:
     quote = p.spans[0].clean.replace("\n", " ") if p.spans else ""
     spans = f"[{p.spans[0].start}, {p.spans[0].end})" if p.spans else ""
     if p.value is not None:

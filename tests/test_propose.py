@@ -221,3 +221,10 @@ def test_cli_writes_atomically_and_diffs(tmp_path: Path, cli_run) -> None:
     assert diff.exit_code == 0
     assert "+ statistic 77 unit:NUM 2024" in diff.output
     assert "1718 unit:NUM 2024" not in diff.output.split("proposals add")[0]   # curated already
+
+
+def test_a_registered_source_key(cli_run) -> None:
+    result = cli_run(["propose", "songjiang-advanced-manufacturing", "--published", "2025"])
+    assert result.exit_code == 0, result.output
+    assert "sdmx-measure:obsValue 3726.3" in result.output
+    assert "<event/2025-07-22-全体会议>" in result.output          # 7月22日 … 全体会议召开

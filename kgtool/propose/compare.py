@@ -83,7 +83,7 @@ def load_curated(graphs: list[Path], quoted_in: Path | None = None) -> Curated:
     indicators = URIRef(namespaces.thing("scheme", "指标"))
     period_base = namespaces.thing("period", "")
     out = Curated()
-    for s in sorted(nodes):
+    for s in sorted(nodes, key=str):
         if not isinstance(s, URIRef) or not s.startswith(namespaces.ID):
             continue
         key = s[len(namespaces.ID):]

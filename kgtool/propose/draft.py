@@ -13,6 +13,7 @@ from pathlib import Path
 from kgtool.propose import events as events_mod
 from kgtool.propose import gazetteer, mentions, quotes, statistics
 from kgtool.propose.model import Draft, Proposal
+from kgtool.propose.model import literal as _lit
 from kgtool.propose.rules import Rules
 from kgtool.propose.text import CleanText, Sentence, clean_view, sentences
 from kgtool.provenance import Span
@@ -28,12 +29,6 @@ class Context:
     published: dt.date | None = None
     source_key: str = "draft"
     source_label: str = ""
-
-
-def _lit(text: str, lang: str | None = "zh-Hans") -> str:
-    escaped = (text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-               .replace("\r", "\\r").replace("\t", "\\t"))
-    return f'"{escaped}"' + (f"@{lang}" if lang else "")
 
 
 def _sentence_of(sents: list[Sentence], pos: int) -> Sentence:
@@ -106,11 +101,9 @@ def build(source: str, rules: Rules, ctx: Context) -> Draft:
             found = mentions.tile(text, ctx.names + pattern_orgs + local)
     for m in found:
         n = m.name
-        p = b.entity(n.key, n.classes, n.surface if n.origin != "graph" else n.surface,
-                     n.confidence, n.origin, n.origin == "graph")
+        p = b.entity(n.key, n.classes, n.surface, n.confidence, n.origin, n.origin == "graph")
         if not p.existing:
-            p.add("skos:prefLabel", _lit(n.surface if n.origin != "division" or "code" not in n.extra
-                                         else n.surface))
+            p.add("skos:prefLabel", _lit(n.surface))
             if n.match:
                 p.add("skos:exactMatch", f"<{n.match}>")
         b.quote(p, m.start, m.end)
@@ -138,7 +131,7 @@ def _pattern_org(name: str, known: dict[str, gazetteer.Name], rules: Rules) -> g
 _ORDER = {"statistic": 0, "concept": 1, "event": 2, "entity": 3, "mention": 4}
 
 
-def _expand_local(org_text: str, home: gazetteer.Name | None, rules: Rules) -> str:
+def _expand_local(org_text: str, home: gazetteer.Name | None) -> str:
     """区经委 → 松江区经委: a leading 区 abbreviates the document's district."""
     if home and org_text.startswith("区") and not org_text.startswith(home.surface):
         return home.surface + org_text[1:]
@@ -157,7 +150,7 @@ def _posts(b: _Builder, found: list[mentions.Mention], home: gazetteer.Name | No
             if not earlier:
                 continue
             org_text = earlier[-1].name.surface
-        org_text = _expand_local(org_text, home, b.rules)
+        org_text = _expand_local(org_text, home)
         post_label = org_text + pm.title
         post_name = known.get(post_label)
         post_key = post_name.key if post_name else f"post/{post_label}"

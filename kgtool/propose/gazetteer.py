@@ -50,7 +50,7 @@ def from_graph(path: Path) -> list[Name]:
     graph.parse(path, format="turtle")
     scheme_indicator = URIRef(namespaces.thing("scheme", "指标"))
     names: list[Name] = []
-    for s in sorted(set(graph.subjects(RDF.type, None))):
+    for s in sorted(set(graph.subjects(RDF.type, None)), key=str):
         if not isinstance(s, URIRef) or not s.startswith(namespaces.ID):
             continue
         key = s[len(namespaces.ID):]
@@ -59,7 +59,7 @@ def from_graph(path: Path) -> list[Name]:
         if (s, SKOS.inScheme, scheme_indicator) in graph:
             continue                 # indicators are proposed with their observations
         classes = tuple(sorted(_curie(str(c)) for c in graph.objects(s, RDF.type)))
-        match = next((str(o) for o in sorted(graph.objects(s, SKOS.exactMatch))
+        match = next((str(o) for o in sorted(graph.objects(s, SKOS.exactMatch), key=str)
                       if str(o).startswith(namespaces.ID + "division/")), None)
         labels = {str(o) for p in (SKOS.prefLabel, SKOS.altLabel, RDFS.label, FOAF.name)
                   for o in graph.objects(s, p) if getattr(o, "language", None) == _ZH}
@@ -87,7 +87,7 @@ def from_divisions(folder: Path, rules: Rules, graph_names: list[Name]) -> list[
     short forms of provinces and counties; township short forms come from `local_short_forms`)."""
     from kgtool.reference.divisions import discover, iter_divisions
 
-    by_match = {n.match: n for n in graph_names if n.match}
+    by_match: dict[str | None, Name] = {n.match: n for n in graph_names if n.match}
     units = [d for d in iter_divisions(discover(folder)) if d.level in ("province", "county", "township")]
     names = [_division_name(d.name, d.code, d.level, by_match) for d in units]
     return names + short_forms(names, rules, levels=("province", "county"))

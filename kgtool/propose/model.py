@@ -6,6 +6,13 @@ from dataclasses import dataclass, field
 from kgtool.provenance import Span
 
 
+def literal(text: str, lang: str | None = "zh-Hans") -> str:
+    """A Turtle string literal (escaped), tagged `lang` unless None."""
+    escaped = (text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+               .replace("\r", "\\r").replace("\t", "\\t"))
+    return f'"{escaped}"' + (f"@{lang}" if lang else "")
+
+
 @dataclass
 class Proposal:
     """One proposed fact node: its IRI key (`{type}/{key}`), class, properties and evidence.

@@ -6,8 +6,7 @@ code-point offsets `[start, end)` of each quote in the comment above the node.
 """
 from __future__ import annotations
 
-from kgtool.propose.draft import _lit
-from kgtool.propose.model import Draft, Proposal
+from kgtool.propose.model import Draft, Proposal, literal
 
 PREFIXES = """@base <https://w3id.org/kgtool/id/> .
 @prefix kg: <https://w3id.org/kgtool/def/> .
@@ -39,19 +38,21 @@ def _node(p: Proposal) -> str:
     lines = [f"# {p.kind}, confidence {p.confidence:.2f}; quotes at {spans}"
              + (f"; {p.note}" if p.note else "")]
     head = iri_ref(p.key) + (f" a {' , '.join(p.classes)}" if p.classes and not p.existing else "")
-    body = [f"kg:reviewStatus kg:Proposed", f"kg:confidence {p.confidence:.2f}"]
-    if not p.existing:
+    body = ["kg:reviewStatus kg:Proposed", f"kg:confidence {p.confidence:.2f}"]
+    if not p.existing:                      # a known entity gets new quotes only
         for prop, values in p.props.items():
-            body.append(f"{prop} " + " , ".join(iri_ref(v[1:-1]) if v.startswith("<") and not v.startswith("<http") else v
-                                              for v in values))
-    body.append("kg:sourceQuote " + " ,\n        ".join(_lit(s.clean, None) for s in p.spans))
-    if p.existing:
-        lines.append(f"{head}")
-        lines.append("    " + " ;\n    ".join(body) + " .")
-    else:
-        lines.append(f"{head} ;")
-        lines.append("    " + " ;\n    ".join(body) + " .")
+            body.append(f"{prop} " + " , ".join(_object(v) for v in values))
+    body.append("kg:sourceQuote " + " ,\n        ".join(literal(s.clean, None) for s in p.spans))
+    lines.append(head if p.existing else head + " ;")
+    lines.append("    " + " ;\n    ".join(body) + " .")
     return "\n".join(lines)
+
+
+def _object(value: str) -> str:
+    """A relative IRI `<type/key>` made safe; anything else (CURIE, literal, full IRI) as is."""
+    if value.startswith("<") and not value.startswith("<http"):
+        return iri_ref(value[1:-1])
+    return value
 
 
 def turtle(draft: Draft) -> str:

@@ -9,7 +9,6 @@ searches the whole text for each quote) quick.
 from __future__ import annotations
 
 import datetime as dt
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +16,6 @@ from kgtool.errors import InputError, UsageError
 from kgtool.project import Project
 
 MAX_BYTES = 2 * 1024 * 1024          # 2 MiB of text, about 700,000 Chinese characters
-SEED_KEY = "songjiang-advanced-manufacturing"
 
 
 @dataclass(frozen=True)
@@ -75,29 +73,17 @@ def read_text_file(path: Path, label: str, *, max_bytes: int = MAX_BYTES) -> str
     return text
 
 
-def _registry(project: Project) -> list[dict]:
-    path = project.data_dir / "seeds" / "sources.toml"
-    if not path.is_file():
-        return []
-    try:
-        return list(tomllib.loads(path.read_text(encoding="utf-8")).get("source", []))
-    except tomllib.TOMLDecodeError as err:
-        raise InputError(f"malformed source registry: {err}", source="seeds/sources.toml") from None
-
-
 def resolve(project: Project, source: str, published: str | None) -> SourceText:
-    """A registered key (seeds/sources.toml, or the seed article) or a path to a text file."""
+    """A path to a text file, or a key of the source registry (seeds/sources.toml, kgtool.sources)."""
     override = parse_published(published)
     path = Path(source)
     if path.exists():
         return SourceText(path.stem, source, read_text_file(path, source), override)
-    for entry in _registry(project):
-        if entry.get("key") == source:
-            file = entry.get("file") or entry.get("path") or f"{source}.txt"
-            target = project.data_dir / "seeds" / file
-            when = override or parse_published(entry.get("published"), source="seeds/sources.toml")
-            return SourceText(source, f"seeds/{file}", read_text_file(target, f"seeds/{file}"), when)
-    if source == SEED_KEY:
-        return SourceText(source, f"seeds/{project.seed.name}",
-                          read_text_file(project.seed, f"seeds/{project.seed.name}"), override)
-    raise InputError("no such file or registered source", source=source)
+    from kgtool import sources
+
+    registered = sources.load(project).get(source) if sources.registry_path(project).is_file() else None
+    if registered is None:
+        raise InputError("no such file or registered source", source=source)
+    shown = f"seeds/{registered.file}"
+    when = override or parse_published(registered.published, source=f"seeds/{sources.REGISTRY_NAME}")
+    return SourceText(source, shown, read_text_file(registered.path(project), shown), when)
