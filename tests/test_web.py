@@ -265,6 +265,32 @@ def test_query_page_uses_the_endpoint_policy_and_cap(server: ServerProcess) -> N
     assert b"<textarea" in http("GET", server.base + "/")[2]
 
 
+def test_served_search_and_404(server: ServerProcess) -> None:
+    status, _, body = http("GET", server.base + "/search?q=" + urllib.parse.quote("洞泾"))
+    assert status == 200 and "洞泾镇".encode() in body and b"Dongjing" not in body
+    status, _, body = http("GET", server.base + "/search?q=DONGJING")   # case-insensitive
+    assert status == 200 and b"Dongjing Town" in body
+    for hostile in ('"', "\\", '") } DROP ALL #', "\n"):
+        status, _, body = http("GET", server.base + "/search?q=" + urllib.parse.quote(hostile))
+        assert status == 200 and b"labels-index" in body
+    status, _, body = http("GET", server.base + "/id/place/nowhere")
+    assert status == 404 and b'href="../../static/site.css"' in body
+
+
+def test_pages_from_a_store(tmp_path: Path) -> None:
+    from conftest import run_kgtool
+
+    store = tmp_path / "store"
+    assert run_kgtool(["load", "--store", str(store), str(GRAPH)], cwd=ROOT).returncode == 0
+    srv = ServerProcess(["--quiet", "--workers", "1", "--store", str(store)])
+    try:
+        status, _, body = http("GET", srv.base + urllib.parse.quote("/id/place/洞泾镇.html"))
+        assert status == 200 and '<bdi lang="zh-Hans">洞泾镇</bdi>'.encode() in body
+        assert b'<mark class="quote"' in body
+    finally:
+        srv.stop()
+
+
 # ---------------------------------------------------------------- publish
 
 def test_publish_is_deterministic_and_atomic(tmp_path: Path, cli_run) -> None:

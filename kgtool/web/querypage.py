@@ -39,7 +39,7 @@ def run(renderer: Any, text: str) -> dict[str, Any]:
 
 def _run(renderer: Any, text: str) -> dict[str, Any]:
     try:
-        info = q.prepare(q.QueryText(text, "<query>"))
+        info = q.prepare(q.QueryText(text, "<query>"), allow_from=renderer.allow_from)
     except PolicyError as exc:
         return {"status": 403, "error": str(exc)}
     except KgtoolError as exc:
@@ -106,3 +106,28 @@ def context(renderer: Any, text: str, name: str | None, page: str,
                     for f in result["formats"]]
     return {"status": status, "text": text, "examples": examples, "chosen": chosen,
             "result": result, "row_cap": renderer.row_cap}
+
+
+LABEL_SEARCH = """SELECT ?s ?l WHERE {
+  VALUES ?p { skos:prefLabel rdfs:label foaf:name dct:title eli:title skos:altLabel }
+  ?s ?p ?l FILTER(isIRI(?s) && isLiteral(?l) && CONTAINS(LCASE(STR(?l)), LCASE(%s)))
+} ORDER BY ?l ?s LIMIT %d"""
+
+
+def label_search(renderer: Any, needle: str, page: str, limit: int = 2000) -> dict[str, Any] | None:
+    """Labels containing `needle` (case-insensitive) by a SPARQL query on the worker pool;
+    None when the pool cannot answer (the caller falls back to the in-process index)."""
+    literal = json.dumps(needle, ensure_ascii=False)   # a valid SPARQL string literal
+    resp = renderer.runner(LABEL_SEARCH % (literal, limit + 1), "json")
+    if resp.get("status") != 200:
+        return None
+    site = renderer.site
+    rows = []
+    for b in json.loads(resp["body"])["results"]["bindings"]:
+        lab = _from_json(b["l"])
+        tag = site.lang(lab.language) if lab.language else ""
+        iri = b["s"]["value"]
+        rows.append({"text": lab.value, "lang": tag, "iri": iri, "href": site.doc_href(page, iri)})
+    rows = sorted({(r["text"], r["lang"], r["iri"]): r for r in rows}.items())
+    out = [r for _, r in rows]
+    return {"q": needle, "rows": out[:limit], "truncated": len(out) > limit, "n": len(out)}

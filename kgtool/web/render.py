@@ -67,14 +67,17 @@ class Renderer:
     """Renders the pages of one Site."""
 
     def __init__(self, site: Site, *, ontology: Any = None, runner: Runner | None = None,
-                 static: bool = False, row_cap: int = 10000) -> None:
+                 static: bool = False, row_cap: int = 10000, allow_from: bool = False) -> None:
         self.site, self.ontology, self.runner = site, ontology, runner
-        self.static, self.row_cap = static, row_cap
+        self.static, self.row_cap, self.allow_from = static, row_cap, allow_from
         self.env = environment()
 
-    def html(self, template: str, page: str, status: int = 200, **ctx: Any) -> Page:
-        root = "../" * urls.depth(page)
-        nav = {name: urls.rel(page, target) for name, target in (
+    def html(self, template: str, page: str, status: int = 200, *, rooted: bool = False,
+             **ctx: Any) -> Page:
+        """Render `template` as the page at `page`; `rooted`: links from the site root ("/"),
+        for a page a web server may show at any path (the static 404 page)."""
+        root = "/" if rooted else "../" * urls.depth(page)
+        nav = {name: (root + target if rooted else urls.rel(page, target)) for name, target in (
             ("home", "index.html"), ("classes", "classes.html"), ("search", "search.html"),
             ("query", "query.html"), ("ontology", "ontology.html"), ("css", "static/site.css"))}
         if not self.static:
@@ -116,6 +119,14 @@ class Renderer:
                          c=views.class_index(self.site, page, ox.NamedNode(cls), CLASS_LIMIT))
 
     def search(self, needle: str, page: str = "search.html") -> Page:
+        """Labels containing `needle`: through the endpoint's worker pool (its timeout) when
+        serving, else (the static index) from the in-process view."""
+        if needle and self.runner is not None and not self.static:
+            from kgtool.web import querypage  # noqa: PLC0415
+
+            found = querypage.label_search(self, needle, page)
+            if found is not None:
+                return self.html("search.html", page, r=found)
         return self.html("search.html", page, r=views.label_index(self.site, page, needle))
 
     def ontology_page(self) -> Page:
@@ -127,7 +138,12 @@ class Renderer:
         return self.html("ontology.html", "ontology.html", pic=pic)
 
     def not_found(self, path: str) -> Page:
-        return self.html("notfound.html", "404.html", status=404, path=path)
+        """The 404 page; served at `path` itself (links relative to it), or, in a static site,
+        as 404.html shown by the web server at any path (links from the root)."""
+        if self.static:
+            return self.html("notfound.html", "404.html", status=404, rooted=True, path=path)
+        page = path if path and "\x00" not in path else "404.html"
+        return self.html("notfound.html", page, status=404, path=path)
 
     def css(self) -> Page:
         return Page(200, "text/css; charset=utf-8", (STATIC / "site.css").read_bytes())

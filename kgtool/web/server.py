@@ -66,7 +66,7 @@ def attach(server: Any) -> None:
                      exclusions=proj.exclusions)
     ontology = site.stores[-1] if len(site.stores) > 1 else None
     server.web = WebFront(Renderer(site, ontology=ontology, runner=pool_runner(server),
-                                   row_cap=cfg.row_cap))
+                                   row_cap=cfg.row_cap, allow_from=cfg.allow_from))
 
 
 __all__ = ["WebFront", "attach", "pool_runner"]

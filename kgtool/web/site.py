@@ -38,6 +38,7 @@ MATCH_PROPS = [PREFIXES["skos"] + m for m in ("exactMatch", "closeMatch", "broad
 AXIOM_SOURCE = ox.NamedNode(PREFIXES["owl"] + "annotatedSource")
 AXIOM_TARGET = ox.NamedNode(PREFIXES["owl"] + "annotatedTarget")
 AXIOM_PROPERTY = ox.NamedNode(PREFIXES["owl"] + "annotatedProperty")
+LABEL_CACHE = 50_000
 LANG_ORDER = {"zh-hans": 0, "zh": 1, "en": 2}
 
 
@@ -184,6 +185,8 @@ class Site:
             if found:
                 break
         found.sort(key=lambda tl: (LANG_ORDER.get(tl[1].lower(), 3), tl[1], tl[0]))
+        if len(self._labels) >= LABEL_CACHE:
+            self._labels.clear()    # bounded: a long-running server on a big store stays flat
         self._labels[node] = found
         return found
 
