@@ -82,6 +82,18 @@ def test_documents_by_suffix(renderer: Renderer) -> None:
     assert _page(renderer, "id/place/nowhere.ttl").status == 404
 
 
+ODD_PATHS = ["classes/", "id/", "def/index.ttl", "id/span/1039-1065/position.html", "%", "%zz",
+             "a b", "<x>", "a/../b", "\u202e", "\x00", "id/place/松江区.html.ttl", ".ttl",
+             "index.html.html", "query", "static/", "static/x.css", "id/division/310117.html",
+             "id/place/松江区/", "x" * 3000, "search"]
+
+
+@pytest.mark.parametrize("path", ODD_PATHS)
+def test_odd_paths_never_fail(renderer: Renderer, path: str) -> None:
+    page = renderer.respond(path, {"q": ["\x00<"], "query": ["SELECT * {?s ?p ?o} LIMIT 1"]}, None)
+    assert page.status < 500 or page.status == 503
+
+
 def test_other_base(tmp_path: Path) -> None:
     data = tmp_path / "x.ttl"
     data.write_text('<https://example.org/kg/thing/a> <http://www.w3.org/2004/02/skos/core#prefLabel> "A"@en .\n',

@@ -45,6 +45,8 @@ def _run(renderer: Any, text: str) -> dict[str, Any]:
     except KgtoolError as exc:
         return {"status": 400, "error": str(exc)}
     graph_form = info.form in ("CONSTRUCT", "DESCRIBE")
+    if renderer.runner is None:
+        return {"status": 503, "error": "no query engine behind these pages"}
     resp = renderer.runner(text, "nt" if graph_form else "json")
     if resp["status"] != 200:
         return {"status": resp["status"], "error": resp.get("message", "query failed")}

@@ -165,8 +165,11 @@ class Site:
         return sorted(out, key=_sort_term)
 
     def exists(self, iri: str) -> bool:
-        """Is `iri` mentioned at all (as subject or object)?"""
-        node = ox.NamedNode(iri)
+        """Is `iri` mentioned at all (as subject or object)? False for a string that is no IRI."""
+        try:
+            node = ox.NamedNode(iri)
+        except ValueError:
+            return False
         return any(True for _ in self._quads(node)) or any(True for _ in self._quads(None, None, node))
 
     # ---------------------------------------------------------------- labels and types
