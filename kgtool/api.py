@@ -404,6 +404,8 @@ class Dataset:
         store, seen, union = self._open()
         lang.merge(seen)
         raw = q.execute(store, text, subs, union)
+        if text.needs:
+            notes = notes + q.missing_references(store, text, union)
         prefixes = output.Prefixes(info.prefixes)
         try:
             if isinstance(raw, ox.QueryBoolean):

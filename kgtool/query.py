@@ -39,13 +39,15 @@ LANG_SCAN_LIMIT = 8 * 1024 * 1024   # scan files up to this size for language ta
 
 # Plain classes, not dataclasses: each @dataclass costs ~0.5 ms at import, on every start-up.
 class QueryText:
-    """A query and where it came from (the SOURCE of error messages)."""
+    """A query and where it came from (the SOURCE of error messages); `needs` lists the
+    reference datasets a bundled query reads (its `# needs:` header, kgtool.reference kinds)."""
 
-    __slots__ = ("text", "source")
+    __slots__ = ("text", "source", "needs")
 
-    def __init__(self, text: str, source: str) -> None:
+    def __init__(self, text: str, source: str, needs: tuple[str, ...] = ()) -> None:
         self.text = text
         self.source = source
+        self.needs = needs
 
 
 class NamedQuery:
@@ -160,7 +162,9 @@ def resolve_query(arg: str | None, query_file: str | None,
             names = ", ".join(q.name for q in named_queries(project)) or "none"
             raise UsageError(f"no named query {arg!r} (available: {names}; see `kgtool queries`)",
                              source="query")
-        return QueryText(path.read_text(encoding="utf-8"), _shown_path(path))
+        text = path.read_text(encoding="utf-8")
+        needs = tuple(_header(text).get("needs", "").replace(",", " ").split())
+        return QueryText(text, _shown_path(path), needs)
     return QueryText(arg, "<query>")
 
 
@@ -453,6 +457,27 @@ def _clean_engine_message(msg: str) -> str:
     if len(keep) > 10:
         keep = keep[:10] + ["..."]
     return "expected " + (keep[0] if len(keep) == 1 else "one of " + ", ".join(keep))
+
+
+def missing_references(store: Any, query: QueryText, union: bool) -> list[str]:
+    """One note per reference dataset the query `needs` that is not in the data: without it the
+    query still runs, on the few reference records graph/links.ttl carries, so its answer is
+    partial and nothing else would say so."""
+    from kgtool.reference import IMPORTERS, presence_check  # noqa: PLC0415 - only with `needs`
+    from kgtool.reference.common import cache_dir, reference_dir  # noqa: PLC0415
+
+    notes = []
+    for kind in query.needs:
+        importer = IMPORTERS.get(kind)
+        if importer is None:
+            continue
+        if bool(store.query(presence_check(kind), use_default_graph_as_union=union)):
+            continue
+        path = reference_dir(cache_dir()) / importer.output
+        notes.append(f"note: {query.source} needs the {importer.title} ({kind}), which is not in "
+                     f"the data, so the answer is partial: run `kgtool import-reference {kind}` "
+                     f"and add --data {path} (docs/linking.md)")
+    return notes
 
 
 def select_order(info: sparql_policy.QueryInfo, variables: list[str]) -> list[int]:

@@ -90,6 +90,27 @@ def redact_url(url: str) -> str:
     return urllib.parse.urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
 
 
+SHOWN_URL_LIMIT = 120
+
+
+def shown_url(url: str, limit: int = SHOWN_URL_LIMIT) -> str:
+    """The URL as an error message shows it: credentials removed, and a long query string (a
+    GET carries the whole SPARQL query) cut to the endpoint and the parameter names, so the
+    error stays one readable line.
+
+    >>> shown_url("http://h:8890/sparql?query=" + "x" * 3000 + "&default-graph-uri=g")
+    'http://h:8890/sparql?query=…&default-graph-uri=… (3047 characters)'
+    """
+    url = redact_url(url)
+    if len(url) <= limit:
+        return url
+    parts = urllib.parse.urlsplit(url)
+    base = urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+    names = [kv.split("=", 1)[0] for kv in parts.query.split("&") if kv]
+    query = "&".join(f"{n}=…" for n in dict.fromkeys(names))
+    return (f"{base[:limit]}{'?' + query[:limit] if query else ''} ({len(url)} characters)")
+
+
 def check_url(url: str, what: str = "--endpoint") -> str:
     """An http(s) URL without credentials in it."""
     parts = urllib.parse.urlsplit(url)
@@ -211,13 +232,13 @@ class Client:
             reason = getattr(exc, "reason", exc)
             if isinstance(reason, (BrokenPipeError, ConnectionResetError)) and body:
                 raise _Cut from None
-            raise RemoteError(f"cannot reach {redact_url(url)}: {reason}") from None
+            raise RemoteError(f"cannot reach {shown_url(url)}: {reason}") from None
         except (BrokenPipeError, ConnectionResetError):
             if body:
                 raise _Cut from None
-            raise RemoteError(f"cannot reach {redact_url(url)}: connection reset") from None
+            raise RemoteError(f"cannot reach {shown_url(url)}: connection reset") from None
         except (TimeoutError, OSError) as exc:
-            raise RemoteError(f"cannot reach {redact_url(url)}: {exc or type(exc).__name__}") from None
+            raise RemoteError(f"cannot reach {shown_url(url)}: {exc or type(exc).__name__}") from None
         if self.log:
             self.log(f"< {out.status} ({len(out.body)} bytes, {out.content_type or 'no type'})")
         return out
@@ -236,11 +257,11 @@ class Client:
             # sent (Virtuoso's *-auth endpoints do). Ask again with an empty body to read the
             # challenge; without credentials nothing is changed by that request.
             if not self.auth.user or "Authorization" in hdrs:
-                raise RemoteError(f"cannot reach {redact_url(url)}: the server closed the "
+                raise RemoteError(f"cannot reach {shown_url(url)}: the server closed the "
                                   "connection while the request was sent") from None
             resp = self._once(method, url, b"", hdrs)
             if resp.status != 401:
-                raise RemoteError(f"cannot reach {redact_url(url)}: the server closed the "
+                raise RemoteError(f"cannot reach {shown_url(url)}: the server closed the "
                                   f"connection while the request was sent (then {resp.status})"
                                   ) from None
         if resp.status == 401 and self.auth.user and "Authorization" not in hdrs:
@@ -262,7 +283,7 @@ class Client:
                         probe_hdrs["Authorization"] = self._digest("GET", url, digest)
                     probe = self._once("GET", url, None, probe_hdrs)
                     if probe.status != 401:
-                        raise RemoteError(f"cannot reach {redact_url(url)}: the server closed the "
+                        raise RemoteError(f"cannot reach {shown_url(url)}: the server closed the "
                                           "connection while the request was sent") from None
                     resp = probe
         if resp.status not in ok:
@@ -273,7 +294,7 @@ class Client:
                         if not self.auth else " (the credentials were not accepted)")
             msg = server_message(resp.body)
             raise RemoteError(f"HTTP {resp.status}{' ' + reason if reason else ''} from "
-                              f"{redact_url(url)}{hint}" + (f": {msg}" if msg else ""))
+                              f"{shown_url(url)}{hint}" + (f": {msg}" if msg else ""))
         return resp
 
 
@@ -348,4 +369,4 @@ def query_endpoint(endpoint: str, query_text: str, form: str | None, **kwargs: A
 
 
 __all__ = ["Auth", "Client", "Response", "remote_query", "parse_response", "query_endpoint",
-           "with_prefixes", "redact_url", "check_url", "server_message"]
+           "with_prefixes", "redact_url", "shown_url", "check_url", "server_message"]

@@ -21,7 +21,7 @@ from kgtool.errors import PolicyError, QueryTimeout, UsageError
 from conftest import ROOT
 
 SMALL = ROOT / "tests" / "fixtures" / "query" / "small.ttl"
-DOCTESTED = ("kgtool", "kgtool.api", "kgtool.formats", "kgtool.query")
+DOCTESTED = ("kgtool", "kgtool.api", "kgtool.formats", "kgtool.query", "kgtool.remote")
 
 
 @pytest.mark.parametrize("module", DOCTESTED)
@@ -176,3 +176,14 @@ def test_result_write_to_a_stream(small: api.Dataset) -> None:
     out = io.StringIO()
     n = small.query("SELECT ?s WHERE { ?s a kg:Town }").write(out, "table")
     assert n == 1 and "<place/洞泾镇>" in out.getvalue()
+
+
+def test_a_network_error_is_one_short_line() -> None:
+    from kgtool.errors import RemoteError
+
+    ds = api.Dataset.from_endpoint("http://127.0.0.1:9/sparql", timeout=2)
+    with pytest.raises(RemoteError) as info:
+        ds.query("SELECT * WHERE { ?s ?p \"" + "x" * 3000 + "\" }")
+    message = str(info.value)
+    assert "\n" not in message and len(message) < 300 and "127.0.0.1:9/sparql" in message
+    assert "characters" in message and "xxxx" not in message

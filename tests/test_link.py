@@ -310,6 +310,21 @@ def test_townships_of_the_district_from_the_cache(cache: Path) -> None:
     assert ["310117", "松江区", "310117106", "洞泾镇"] in rows
 
 
+def test_townships_without_the_division_codes_says_what_is_missing(cache: Path) -> None:
+    """Without the NBS reference graph the query still answers (2 rows, from the committed
+    links): a note says that the answer is partial and how to add the missing data."""
+    from kgtool import api
+
+    links = ROOT / "graph" / lk.LINKS_TTL
+    partial = api.Dataset.from_files(links, *PROJECT.fact_files).query("link-townships")
+    assert len(partial) == 2
+    assert len(partial.notes) == 1 and "import-reference divisions" in partial.notes[0]
+    assert "divisions.nt" in partial.notes[0] and "\n" not in partial.notes[0]
+    full = api.Dataset.from_files(links, *PROJECT.fact_files,
+                                  lk.reference_path(cache, "divisions")).query("link-townships")
+    assert len(full) == 20 and full.notes == []
+
+
 def test_industrial_divisions_touched() -> None:
     rows = _run(_store(ROOT / "graph" / lk.LINKS_TTL, *PROJECT.fact_files), "link-industrial-divisions")
     codes = {r[0] for r in rows}
