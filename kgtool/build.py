@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Iterable
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SKOS, VOID, XSD, Namespace
 
-from kgtool import dataset, io, namespaces, provenance, sources, statistics
+from kgtool import dataset, dcat, io, namespaces, provenance, sources, statistics
 from kgtool.errors import InputError, UsageError, ValidationFailed
 from kgtool.project import Project
 from kgtool.staleness import HASH_PREFIX, is_stale, recorded_hash, source_hash, source_paths  # noqa: F401 - re-exported
@@ -393,6 +393,7 @@ def assemble(project: Project, *, include_proposed: bool = False) -> Assembly:
     description.add((DATASET, KG.sourceHash, Literal(digest)))
     graphs[dataset.DESCRIPTION_GRAPH] = description
     statistics.rank_observations(registry, graphs)
+    dcat.add_description(graphs)  # VoID counts, temporal and spatial coverage of the data
     return Assembly(graphs=graphs, spans={k: v.span for k, v in spans.items()},
                     source_hash=digest, seed_text=texts[registry.default.key], texts=texts,
                     registry=registry)

@@ -68,6 +68,7 @@ PREFIXES = {
     "oa": "http://www.w3.org/ns/oa#", "schema": str(SCHEMA), "foaf": str(FOAF), "dcat": str(DCAT),
     "sh": str(SH), "vann": str(VANN), "void": str(VOID), "sssom": str(SSSOM), "semapv": str(SEMAPV),
     "wikibase": "http://wikiba.se/ontology#",
+    "vcard": "http://www.w3.org/2006/vcard/ns#", "dcatap": "http://data.europa.eu/r5r/",
 }
 CORE = (str(RDF), str(RDFS), str(OWL), str(XSD))   # the RDF machinery itself: not described
 TERM_TYPES = {OWL.Class, RDFS.Class, OWL.ObjectProperty, OWL.DatatypeProperty,

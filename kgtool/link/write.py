@@ -167,7 +167,7 @@ def to_sssom(result: LinkResult, date: str) -> bytes:
         "GB/T 4754-2017 industry divisions and Wikidata items.",
         f"# license: {DATA_LICENCE}",
         "# creator_id:",
-        "#   - kgid:agent/kgtool-contributors",
+        "#   - kgid:dataset/songjiang-kg/publisher",
         "# creator_label:",
         "#   - kgtool contributors",
         "# subject_source: kgid:dataset/songjiang-kg",
