@@ -1,12 +1,16 @@
-"""`kgtool push`: send the graph to a remote triple store with the W3C protocols only.
+"""`kgtool push`: send the graph to a remote triple store with the W3C protocols only, never
+leaving half a graph behind.
 
-Why the Graph Store Protocol first: a PUT of one named graph per source replaces that graph, so
-pushing twice leaves the same state (idempotent) and a failed push can simply be retried. Where a
-store has no GSP, SPARQL Update does the same in bounded batches: `DROP SILENT GRAPH`, then
-`INSERT DATA` of at most `batch` triples per request (Virtuoso fails above ~1,200 per request),
-with blank nodes skolemized to stable IRIs (`INSERT DATA` refuses blank nodes on Virtuoso, and
-rdflib's update store refuses them client-side). Afterwards the triples of each graph are counted
-on the endpoint and compared with what was sent.
+Why a temporary graph and MOVE: a 450k-triple PUT timed out against Virtuoso after 134 s and left
+127,616 triples on the server (issue 12.3). So each graph is uploaded into a temporary graph in
+bounded requests -- Graph Store Protocol POSTs of `chunk` triples (appending: sending the same
+triples again is harmless, so every request can be retried), or SPARQL Update `INSERT DATA` of
+`batch` triples where a store has no GSP (Virtuoso fails above ~1,200 per request) -- then
+counted, then moved onto the real graph with one `MOVE` (the store's own transaction), then
+counted again. A failure at any step leaves the previous graph intact; the error names the step,
+and the same command resumes (the temporary graph is named by the content, see `temp_graph`).
+Blank nodes become stable `GENID` IRIs whenever a graph takes more than one request (`INSERT
+DATA` refuses them on Virtuoso, and separate requests would split them).
 
 Vendors differ only in URL layout (and auth, handled by kgtool.remote), so they are a table, not
 code paths: see `VENDORS`. The body is N-Triples built from the parsed source, with language tags
@@ -98,6 +102,13 @@ class Source:
     def body(self) -> bytes:
         return "".join(self.lines).encode("utf-8")
 
+    def digest(self) -> str:
+        """SHA-256 of the lines (names the temporary graph of a push)."""
+        h = hashlib.sha256(self.graph.encode("utf-8"))
+        for line in self.lines:
+            h.update(line.encode("utf-8"))
+        return h.hexdigest()
+
 
 def _nt_lines(triples: Iterable[Any], lang: Any, skolem: str | None = None) -> list[str]:
     """Distinct N-Triples lines; blank nodes become `GENID…` IRIs when `skolem` (a graph IRI) is
@@ -152,6 +163,38 @@ def file_triples(path: str, fmt: str | None = None) -> tuple[list[Any], Any]:
     return [q.triple for q in quads], lang
 
 
+def dataset_sources(path: str, skolemize: bool) -> list[Source]:
+    """A TriG/N-Quads file (the built graph/songjiang.trig): one Source per named graph, plus
+    the materialised union `graph/union` (kgtool.dataset), which `kgtool query --endpoint`
+    queries as its default graph, so a remote store answers with set semantics too."""
+    import pyoxigraph as ox  # noqa: PLC0415
+
+    from kgtool import output  # noqa: PLC0415
+    from kgtool.dataset import UNION_GRAPH  # noqa: PLC0415
+    from kgtool.store import rdf_format  # noqa: PLC0415
+
+    data = Path(path).read_bytes()
+    lang = output.LangCase()
+    lang.add_from_text(data.decode("utf-8", "replace"))
+    try:
+        quads = list(ox.parse(data, format=rdf_format(path), base_iri=Path(path).resolve().as_uri()))
+    except SyntaxError as exc:
+        raise InputError(f"cannot parse RDF: {' '.join(str(exc).split())}", source=path) from None
+    by_graph: dict[str, list[Any]] = {}
+    for q in quads:
+        if isinstance(q.graph_name, ox.DefaultGraph):
+            raise UsageError(f"{path}: its default graph holds triples; push it with --graph "
+                             "after loading it into a store", source=path)
+        by_graph.setdefault(q.graph_name.value, []).append(q.triple)
+    by_graph.pop(UNION_GRAPH, None)
+    out = [Source(g, _nt_lines(ts, lang, g if skolemize else None), f"{path} <{g}>")
+           for g, ts in sorted(by_graph.items())]
+    out.append(Source(UNION_GRAPH, _nt_lines([q.triple for q in quads], lang,
+                                             UNION_GRAPH if skolemize else None),
+                      f"{path} (union)"))
+    return out
+
+
 def sources_from_files(paths: Sequence[str], graph: str | None, skolemize: bool) -> list[Source]:
     """One Source per file. Graph IRIs: `graph` (only for a single file), else the facts graph for
     the built graph, else `https://w3id.org/kgtool/graph/file/<file name>`."""
@@ -160,6 +203,9 @@ def sources_from_files(paths: Sequence[str], graph: str | None, skolemize: bool)
                          "graph (omit --graph)", source="--graph")
     out = []
     for p in paths:
+        if not graph and Path(p).suffix.lower() in (".trig", ".nq"):
+            out.extend(dataset_sources(p, skolemize))
+            continue
         if graph:
             iri = graph
         elif Path(p).name == "songjiang.ttl":
@@ -186,38 +232,16 @@ def sources_from_store(directory: str, graph: str | None, skolemize: bool) -> li
                    if g or type(q.graph_name).__name__ == "DefaultGraph"]
         out.append(Source(iri, _nt_lines(triples, lang, iri if skolemize else None),
                           f"{directory} <{g or 'default'}>"))
+    from kgtool.dataset import UNION_GRAPH  # noqa: PLC0415
+
+    union = [q.triple for q in kstore.quads(directory, UNION_GRAPH)]
+    if union:  # the store's materialised union: the remote default graph of `query --endpoint`
+        out.append(Source(UNION_GRAPH, _nt_lines(union, lang, UNION_GRAPH if skolemize else None),
+                          f"{directory} <{UNION_GRAPH}>"))
     return out
 
 
 # ------------------------------------------------------------------------ the protocols
-
-def put_graph(client: Client, target: Target, src: Source) -> int:
-    """Graph Store Protocol PUT (replace); returns the HTTP status."""
-    resp = client.request("PUT", target.graph_url(src.graph), src.body(),
-                          {"Content-Type": "application/n-triples; charset=utf-8"},
-                          ok=(200, 201, 204))
-    return resp.status
-
-
-def update_graph(client: Client, target: Target, src: Source, batch: int) -> int:
-    """SPARQL Update: drop the graph, then INSERT DATA in batches; returns the request count."""
-    def post(text: str) -> None:
-        client.request("POST", target.update, text.encode("utf-8"),
-                       {"Content-Type": "application/sparql-update; charset=utf-8"},
-                       ok=(200, 201, 204))
-
-    for dt in target.update_refuses:
-        if any(f"^^<{dt}>" in line for line in src.lines):
-            raise UsageError(f"{target.vendor} cannot take <{dt}> literals through SPARQL Update "
-                             f"(found in {src.origin}); push with --method gsp", source="--method")
-    post(f"DROP SILENT GRAPH <{src.graph}>")
-    n = 1
-    for i in range(0, len(src.lines), batch):
-        chunk = "".join(src.lines[i:i + batch])
-        post(f"INSERT DATA {{ GRAPH <{src.graph}> {{\n{chunk}}} }}")
-        n += 1
-    return n
-
 
 def count_graph(target: Target, graph: str, auth: Auth, timeout: float,
                 log: Callable[[str], None] | None) -> int:
@@ -249,41 +273,217 @@ class PushReport:
         self.rows: list[tuple[str, int, int, str]] = []  # graph, sent, counted, method
 
 
+TEMP_BASE = "https://w3id.org/kgtool/.well-known/push/"
+CHUNK = 50_000          # triples per Graph Store POST: 450k in one PUT deadlocked Virtuoso
+RETRIES = 3
+BACKOFF = (0.5, 2.0, 5.0)
+
+
+class StepFailed(RemoteError):
+    """One step of a push failed; the message says which, that the graph is unchanged and how
+    to resume. Exit 6 like every remote failure."""
+
+
+def temp_graph(src: Source) -> str:
+    """The temporary graph a source is uploaded into before it replaces its graph: named by the
+    target graph and the content, so a re-run of the same push finds (and resumes) it."""
+    g = hashlib.sha256(src.graph.encode("utf-8")).hexdigest()[:12]
+    return f"{TEMP_BASE}{g}-{src.digest()[:16]}"
+
+
+def _retryable(exc: RemoteError) -> bool:
+    text = str(exc)
+    if "refused" in text:  # nothing listens there: waiting will not help
+        return False
+    return text.startswith("cannot reach") or any(f"HTTP {c}" in text for c in (500, 502, 503, 504))
+
+
+class Progress:
+    """A one-line progress bar on stderr, drawn only when stderr is a terminal."""
+
+    def __init__(self, stream: Any = None) -> None:
+        import sys  # noqa: PLC0415
+
+        self.stream = stream if stream is not None else sys.stderr
+        self.on = bool(getattr(self.stream, "isatty", lambda: False)())
+
+    def __call__(self, graph: str, done: int, total: int, step: str) -> None:
+        if not self.on:
+            return
+        width = 30
+        frac = done / total if total else 1.0
+        bar = "#" * int(frac * width)
+        self.stream.write(f"\r[{bar:<{width}}] {frac:4.0%} {done:,}/{total:,} triples  {step:<24.24}")
+        if done >= total and step == "done":
+            self.stream.write("\n")
+        self.stream.flush()
+
+
 def push(sources: Sequence[Source], target: Target, *, method: str = "auto", batch: int = 500,
          verify: bool = True, timeout: float = 60.0, auth: Auth | None = None,
-         log: Callable[[str], None] | None = None) -> PushReport:
-    """Push each source to its graph by GSP (or Update), then count. RemoteError on failure."""
+         log: Callable[[str], None] | None = None, chunk: int = CHUNK, retries: int = RETRIES,
+         progress: Callable[[str, int, int, str], None] | None = None,
+         sleep: Callable[[float], None] | None = None) -> PushReport:
+    """Replace each source's graph on the endpoint without ever leaving half a graph.
+
+    Steps per graph: (1) find or clear its temporary graph (`temp_graph`), (2) upload in
+    bounded requests -- Graph Store POSTs of `chunk` triples, or INSERT DATA of `batch` triples
+    with the Update method (or where the store has no Graph Store Protocol) -- each retried
+    `retries` times on network errors and 5xx answers, (3) count the temporary graph, (4) `MOVE`
+    it onto the graph in one update (the store's own transaction), (5) count the graph (unless
+    `verify` is off). A failure at any step raises StepFailed naming the step; the graph keeps
+    its previous version, and running the same push again resumes from the first chunk the
+    temporary graph does not hold yet (POSTing the same triples twice is harmless: a graph is a
+    set). `progress(graph, done, total, step)` defaults to a bar on stderr when it is a tty."""
+    import time  # noqa: PLC0415
+
     if method not in ("auto", "gsp", "update"):
         raise UsageError(f"--method {method}: expected auto, gsp or update", source="--method")
-    if batch < 1:
-        raise UsageError("--batch must be at least 1", source="--batch")
+    if batch < 1 or chunk < 1:
+        raise UsageError("--batch and --chunk must be at least 1", source="--batch")
     auth = auth if auth is not None else Auth.from_env(target.query)
     client = Client(auth, timeout, log)
     report = PushReport()
+    show = progress if progress is not None else Progress()
+    wait = sleep if sleep is not None else time.sleep
     use = method
     for src in sources:
-        how = use
-        if how in ("auto", "gsp"):
-            try:
-                put_graph(client, target, src)
-                how = "gsp"
-            except RemoteError as exc:
-                # No GSP here (404/405/501, or a store that does not parse the body type):
-                # fall back to SPARQL Update, with blank nodes skolemized.
-                if use == "gsp" or not any(f"HTTP {c}" in str(exc) for c in (404, 405, 415, 501)):
-                    raise
-                how = "update"
+        how = "update" if use == "update" else "gsp"
         if how == "update":
+            _refuse_for_update(target, src)
+        size = batch if how == "update" else chunk
+        if how == "update" or src.triples > size:
+            # Separate requests would split a blank node into several: stable IRIs instead.
             if any("_:" in line for line in src.lines):
                 src = Source(src.graph, _reskolemize(src.lines, src.graph), src.origin)
-            update_graph(client, target, src, batch)
+        run = _Run(client, target, src, auth, timeout, log, retries, wait, show)
+        try:
+            run.upload(how, size, run.prepare(size))
+        except StepFailed as exc:
+            if not (how == "gsp" and use == "auto" and exc.status in (404, 405, 415, 501)):
+                raise
+            # No Graph Store Protocol here: the same steps by SPARQL Update (blank nodes as IRIs).
+            how, size = "update", batch
+            if any("_:" in line for line in src.lines):
+                src = Source(src.graph, _reskolemize(src.lines, src.graph), src.origin)
+            _refuse_for_update(target, src)
+            run = _Run(client, target, src, auth, timeout, log, retries, wait, show)
+            run.upload(how, size, run.prepare(size))
+        run.replace()
+        counted = run.count_final() if verify else -1
+        show(src.graph, src.triples, src.triples, "done")
         use = "update" if how == "update" and method == "auto" else use
-        counted = count_graph(target, src.graph, auth, timeout, log) if verify else -1
-        if verify and counted != src.triples:
-            raise RemoteError(f"verification failed for <{src.graph}>: sent {src.triples} "
-                              f"triples, the endpoint holds {counted}")
         report.rows.append((src.graph, src.triples, counted, how))
     return report
+
+
+def _refuse_for_update(target: Target, src: Source) -> None:
+    for dt in target.update_refuses:
+        if any(f"^^<{dt}>" in line for line in src.lines):
+            raise UsageError(f"{target.vendor} cannot take <{dt}> literals through SPARQL Update "
+                             f"(found in {src.origin}); push with --method gsp", source="--method")
+
+
+class _Run:
+    """The steps of one graph's push (see `push`)."""
+
+    def __init__(self, client: Client, target: Target, src: Source, auth: Auth,
+                 timeout: float, log: Callable[[str], None] | None, retries: int,
+                 wait: Callable[[float], None],
+                 show: Callable[[str, int, int, str], None]) -> None:
+        self.client, self.target, self.src, self.tmp = client, target, src, temp_graph(src)
+        self.auth, self.timeout, self.log, self.retries = auth, timeout, log, retries
+        self.wait, self.show = wait, show
+
+    def fail(self, step: str, exc: Exception, resume: str) -> StepFailed:
+        err = StepFailed(f"push of <{self.src.graph}> failed at {step}: {exc}; the graph on the "
+                         f"server is unchanged (its previous version is intact); {resume}")
+        err.status = getattr(exc, "status", None) or _status_of(str(exc))
+        return err
+
+    def attempt(self, step: str, fn: Callable[[], Any], resume: str) -> Any:
+        for i in range(self.retries + 1):
+            try:
+                return fn()
+            except RemoteError as exc:
+                if _status_of(str(exc)) in (401, 403):
+                    raise  # credentials: nothing was changed, and no step can be resumed
+                if i >= self.retries or not _retryable(exc):
+                    raise self.fail(step, exc, resume) from None
+                if self.log:
+                    self.log(f"! {step}: {exc}; retry {i + 1} of {self.retries}")
+                self.wait(BACKOFF[min(i, len(BACKOFF) - 1)])
+        raise AssertionError("unreachable")
+
+    def count(self, graph: str) -> int:
+        return count_graph(self.target, graph, self.auth, self.timeout, self.log)
+
+    def update(self, text: str) -> None:
+        self.client.request("POST", self.target.update, text.encode("utf-8"),
+                            {"Content-Type": "application/sparql-update; charset=utf-8"},
+                            ok=(200, 201, 204))
+
+    def prepare(self, size: int) -> int:
+        """Step 1: the index of the first request to send: where an earlier interrupted push
+        of the same content stopped, else 0 after clearing the temporary graph."""
+        again = "run the same command again"
+        have = self.attempt("step 1 (checking the temporary graph)",
+                            lambda: self.count(self.tmp), again)
+        if 0 < have <= self.src.triples:
+            return have // size
+        if have:
+            self.attempt("step 1 (clearing the temporary graph)",
+                         lambda: self.update(f"DROP SILENT GRAPH <{self.tmp}>"), again)
+        return 0
+
+    def upload(self, how: str, size: int, start: int) -> None:
+        """Step 2: the triples in requests of `size`, from request `start` on."""
+        lines = self.src.lines
+        n = (len(lines) + size - 1) // size
+        for i in range(start, n):
+            body = "".join(lines[i * size:(i + 1) * size])
+            step = f"step 2 (upload request {i + 1} of {n} into the temporary graph <{self.tmp}>)"
+            resume = (f"run the same command again to resume at request {i + 1} of {n}"
+                      if i else "run the same command again")
+            self.show(self.src.graph, i * size, len(lines), f"upload {i + 1}/{n}")
+            if how == "gsp":
+                self.attempt(step, lambda b=body: self.client.request(
+                    "POST", self.target.graph_url(self.tmp), b.encode("utf-8"),
+                    {"Content-Type": "application/n-triples; charset=utf-8"},
+                    ok=(200, 201, 204)), resume)
+            else:
+                self.attempt(step, lambda b=body: self.update(
+                    f"INSERT DATA {{ GRAPH <{self.tmp}> {{\n{b}}} }}"), resume)
+        self.show(self.src.graph, len(lines), len(lines), "verify")
+        got = self.attempt("step 3 (counting the temporary graph)", lambda: self.count(self.tmp),
+                           "run the same command again")
+        if got != self.src.triples:
+            raise self.fail("step 3 (counting the temporary graph)",
+                            RemoteError(f"sent {self.src.triples} triples, it holds {got}"),
+                            "run the same command again (the temporary graph is rebuilt)")
+
+    def replace(self) -> None:
+        """Step 4: MOVE the temporary graph onto the graph, in one update."""
+        self.show(self.src.graph, self.src.triples, self.src.triples, "replace")
+        self.attempt(f"step 4 (MOVE <{self.tmp}> TO <{self.src.graph}>)",
+                     lambda: self.update(f"MOVE SILENT GRAPH <{self.tmp}> TO <{self.src.graph}>"),
+                     "run the same command again")
+
+    def count_final(self) -> int:
+        """Step 5: the graph holds what was sent."""
+        got = self.attempt("step 5 (counting the graph)", lambda: self.count(self.src.graph),
+                           "run the same command again")
+        if got != self.src.triples:
+            raise RemoteError(f"verification failed for <{self.src.graph}>: sent "
+                              f"{self.src.triples} triples, the endpoint holds {got}")
+        return got
+
+
+def _status_of(text: str) -> int | None:
+    import re  # noqa: PLC0415
+
+    m = re.search(r"HTTP (\d{3})", text)
+    return int(m.group(1)) if m else None
 
 
 def _reskolemize(lines: list[str], graph: str) -> list[str]:

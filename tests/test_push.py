@@ -37,6 +37,9 @@ class MockStore:
         self.layout, self.auth, self.gsp = layout, auth, gsp
         self.store = ox.Store()
         self.log: list[tuple[str, str, str | None]] = []  # method, path?query, Authorization
+        self.updates: list[str] = []      # SPARQL Update bodies
+        self.posts = 0                    # Graph Store POSTs seen
+        self.fail_post: int | None = None  # answer 503 from this POST on
 
     def route(self, path: str) -> str | None:
         table = {"fuseki": {"/ds/data": "gsp", "/ds/sparql": "query", "/ds/update": "update"},
@@ -88,6 +91,12 @@ def _handler(mock: MockStore) -> type[BaseHTTPRequestHandler]:
                     mock.store.remove_graph(g) if mock.store.contains_named_graph(g) else None
                     mock.store.load(body, format=ox.RdfFormat.N_TRIPLES, to_graph=g)
                     return self._send(201)
+                if self.command == "POST":  # append
+                    mock.posts += 1
+                    if mock.fail_post is not None and mock.posts >= mock.fail_post:
+                        return self._send(503, b"overloaded")
+                    mock.store.load(body, format=ox.RdfFormat.N_TRIPLES, to_graph=g)
+                    return self._send(200)
                 if self.command == "DELETE":
                     if not mock.store.contains_named_graph(g):
                         return self._send(404)
@@ -95,6 +104,7 @@ def _handler(mock: MockStore) -> type[BaseHTTPRequestHandler]:
                     return self._send(204)
                 return self._send(405)
             if kind == "update":
+                mock.updates.append(body.decode())
                 try:
                     mock.store.update(body.decode())
                 except SyntaxError as exc:
@@ -156,7 +166,9 @@ def test_fuseki_layout_basic_auth_and_redacted_log(mock_store: tuple[MockStore, 
     assert "by gsp, verified" in r.stdout
     paths = [p.split("?")[0] for _, p, _ in mock.log]
     assert "/ds/data" in paths and "/ds/sparql" in paths
-    assert any(m == "PUT" and p.startswith("/ds/data?graph=") for m, p, _ in mock.log)
+    assert any(m == "POST" and p.startswith("/ds/data?graph=") for m, p, _ in mock.log)
+    assert any(u.startswith("MOVE SILENT GRAPH <https://w3id.org/kgtool/.well-known/push/")
+               for u in mock.updates)
     n = _count(mock, FACTS)
     assert n > 1000
     # -v shows the exchange but never the credentials.
@@ -211,8 +223,10 @@ def test_update_fallback_skolemizes_and_batches(mock_store: tuple[MockStore, str
     r = kgtool(args)
     assert r.returncode == 0, r.stderr
     assert "6 triples by update, verified 6" in r.stdout
-    updates = [p for m, p, _ in mock.log if m == "POST"]
-    assert len(updates) == 1 + 2  # DROP SILENT GRAPH, then ceil(6 / 3) INSERT DATA batches
+    inserts = [u for u in mock.updates if u.startswith("INSERT DATA")]
+    assert len(inserts) == 2  # ceil(6 / 3) INSERT DATA batches into the temporary graph
+    assert all("/.well-known/push/" in u for u in inserts)
+    assert mock.updates[-1].startswith("MOVE SILENT GRAPH")
     subjects = {q.subject for q in mock.store.quads_for_pattern(None, None, None,
                                                                 ox.NamedNode("http://example.org/u"))}
     assert not any(isinstance(s, ox.BlankNode) for s in subjects)
@@ -242,7 +256,8 @@ def test_unreachable_endpoint_is_exit_6() -> None:
     r = kgtool(["push", "--endpoint", f"http://127.0.0.1:{port}/ds", "--vendor", "fuseki",
                 "--timeout", "5"])
     assert r.returncode == 6
-    assert r.stderr.startswith("error: cannot reach http://127.0.0.1:") and r.stderr.count("\n") == 1
+    assert r.stderr.startswith("error: push of <") and r.stderr.count("\n") == 1
+    assert "at step 1" in r.stderr and "cannot reach http://127.0.0.1:" in r.stderr
     q = kgtool(["remote-query", "--endpoint", f"http://127.0.0.1:{port}/sparql", "cq01"])
     assert q.returncode == 6
 
@@ -270,3 +285,61 @@ def test_vendor_table() -> None:
     o = Target("http://h/query", "generic", Auth(), gsp_url="http://h/store")
     assert o.graph_url("x:g") == "http://h/store?graph=x%3Ag"
     assert repr(Auth(user="u", password="secret")) == "Auth(user)"
+
+
+def _lines(n: int, tag: str) -> list[str]:
+    return [f'<http://example.org/s{i}> <http://example.org/p> "{tag} {i}" .\n' for i in range(n)]
+
+
+@pytest.mark.parametrize("mock_store", [("fuseki", None, True)], indirect=True)
+def test_failure_mid_push_keeps_the_old_graph_and_the_rerun_resumes(
+        mock_store: tuple[MockStore, str]) -> None:
+    from kgtool import push as pu
+    from kgtool.errors import RemoteError
+    from kgtool.remote import Auth
+
+    mock, base = mock_store
+    target = pu.Target(base, "fuseki", Auth())
+    g = "http://example.org/big"
+    quiet = {"sleep": lambda s: None, "progress": lambda *a: None, "auth": Auth()}
+    pu.push([pu.Source(g, _lines(100, "v1"), "v1")], target, chunk=10, **quiet)
+    old = sorted(str(q) for q in mock.store)
+    assert _count(mock, g) == 100 and mock.posts == 10
+
+    new = pu.Source(g, _lines(120, "v2"), "v2")
+    mock.posts, mock.fail_post = 0, 4           # the 4th POST and every later one: 503
+    with pytest.raises(RemoteError) as err:
+        pu.push([new], target, chunk=10, retries=2, **quiet)
+    msg = str(err.value)
+    assert "step 2 (upload request 4 of 12" in msg and "unchanged" in msg
+    assert "resume at request 4 of 12" in msg and "\n" not in msg
+    assert mock.posts == 3 + 3                  # 3 accepted, then the 4th tried 1 + 2 retries
+    assert _count(mock, g) == 100               # the old version, untouched
+    assert {str(q) for q in mock.store} >= set(old)
+    assert _count(mock, pu.temp_graph(new)) == 30
+
+    mock.posts, mock.fail_post = 0, None
+    report = pu.push([new], target, chunk=10, **quiet)
+    assert mock.posts == 12 - 3                 # resumed at request 4
+    assert report.rows == [(g, 120, 120, "gsp")]
+    assert _count(mock, pu.temp_graph(new)) == 0
+    got = {q.object.value for q in mock.store.quads_for_pattern(None, None, None, ox.NamedNode(g))}
+    assert got == {f"v2 {i}" for i in range(120)}
+
+
+def test_progress_bar_only_on_a_terminal() -> None:
+    import io
+
+    from kgtool.push import Progress
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    plain, tty = io.StringIO(), Tty()
+    for stream in (plain, tty):
+        bar = Progress(stream)
+        bar("g", 50, 200, "upload 2/4")
+        bar("g", 200, 200, "done")
+    assert plain.getvalue() == ""
+    assert "25%" in tty.getvalue() and "100%" in tty.getvalue() and tty.getvalue().endswith("\n")
