@@ -6,6 +6,11 @@ whatever happens. When the server cannot be installed (not root, no package arch
 exits 77) the tests are skipped with the script's reason, except under CI=true, where that is a
 failure: CI runs as root with the archive reachable, so a skip there would hide a broken setup.
 
+The push tests cut the connection mid-way through a proxy (`DroppingProxy`) and check that the
+old graph survives and the same command resumes: a 10k-triple case always, the 450k-triple case
+(article + NBS divisions size) with KGTOOL_SCALE_TESTS=1. `test_bulk_load_of_a_dump` loads a
+`kgtool dump` with Virtuoso's bulk loader (isql-vt, ld_dir, rdf_loader_run).
+
 Answers are compared as RDF values: Virtuoso lower-cases language tags and rewrites the lexical
 form of numbers (research/sparql-server.md, quirks 10-11), so `"2.50"` and `"2.5"` are equal.
 """
@@ -225,3 +230,129 @@ def test_server_errors_are_one_line_exit_6(pushed: dict[str, str]) -> None:
     refused = _kgtool(["remote-query", "--endpoint", pushed["VT_ENDPOINT"],
                        "SELECT * WHERE { SERVICE <http://127.0.0.1:1/> { ?s ?p ?o } }"])
     assert refused.returncode == 4
+
+
+# ------------------------------------------------------------------ atomic push, failure mid-way
+
+class DroppingProxy:
+    """A TCP proxy on 127.0.0.1 in front of Virtuoso that, once `drop_from` is set, cuts every
+    connection from that one on (counted from the start) before it reaches the server: the
+    network failing in the middle of a push. urllib opens one connection per request."""
+
+    def __init__(self, port: int) -> None:
+        import socket
+        import threading
+
+        self.port, self.seen, self.drop_from = port, 0, None
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    def _accept(self) -> None:
+        import socket
+        import threading
+
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.seen += 1
+            if self.drop_from is not None and self.seen >= self.drop_from:
+                conn.recv(4096)
+                conn.close()
+                continue
+            up = socket.create_connection(("127.0.0.1", self.port))
+            for a, b in ((conn, up), (up, conn)):
+                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pump(src: Any, dst: Any) -> None:
+        import socket
+
+        try:
+            while data := src.recv(65536):
+                dst.sendall(data)
+            dst.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def _nt_file(path: Path, n: int, tag: str) -> Path:
+    with open(path, "w", encoding="utf-8") as fh:
+        for i in range(n):
+            fh.write(f'<http://example.org/{tag}/s{i // 7}> <http://example.org/p{i % 7}> '
+                     f'"{tag} {i}"@zh-Hans .\n')
+    return path
+
+
+def _count(virtuoso: dict[str, str], graph: str) -> int:
+    from kgtool import push as pu
+    from kgtool import remote
+
+    base = f"http://127.0.0.1:{virtuoso['VT_HTTP_PORT']}"
+    return pu.count_graph(pu.Target(base, "virtuoso", remote.Auth()), graph, remote.Auth(), 60,
+                          None)
+
+
+def _push_cut_midway(virtuoso: dict[str, str], tmp_path: Path, n_old: int, n_new: int,
+                     chunk: int) -> None:
+    """Push an old version, then a new one through a proxy that fails after 3 upload requests:
+    the old version survives, the error names the step, and the same command resumes."""
+    g = f"https://w3id.org/kgtool/graph/test-cut-{n_new}"
+    old = _nt_file(tmp_path / "old.nt", n_old, "old")
+    new = _nt_file(tmp_path / "new.nt", n_new, "new")
+    proxy = DroppingProxy(int(virtuoso["VT_HTTP_PORT"]))
+    try:
+        args = ["push", "--endpoint", proxy.url, "--vendor", "virtuoso", "--graph", g,
+                "--chunk", str(chunk), "--timeout", "300"]
+        first = _kgtool([*args, "--data", str(old)])
+        assert first.returncode == 0, first.stderr
+        assert f"{n_old} triples by gsp, verified {n_old}" in first.stdout
+        # Step 1 is one count request; let 3 upload requests through, then cut everything.
+        proxy.drop_from = proxy.seen + 1 + 3 + 1
+        cut = _kgtool([*args, "--data", str(new)])
+        assert cut.returncode == 6, cut.stderr
+        line = cut.stderr.strip()
+        assert "\n" not in line and "step 2 (upload request 4 of" in line
+        assert "unchanged" in line and "resume at request 4" in line
+        assert _count(virtuoso, g) == n_old            # the previous version is intact
+        assert _count(virtuoso, pu_temp(new, g)) == 3 * chunk
+        proxy.drop_from = None
+        seen = proxy.seen
+        again = _kgtool([*args, "--data", str(new)])
+        assert again.returncode == 0, again.stderr
+        assert f"{n_new} triples by gsp, verified {n_new}" in again.stdout
+        n_requests = -(-n_new // chunk)
+        # Resumed: count, the remaining uploads, count, MOVE, count.
+        assert proxy.seen - seen == 1 + (n_requests - 3) + 3
+        assert _count(virtuoso, g) == n_new and _count(virtuoso, pu_temp(new, g)) == 0
+    finally:
+        proxy.close()
+        _kgtool(["push", "--endpoint", f"http://127.0.0.1:{virtuoso['VT_HTTP_PORT']}",
+                 "--vendor", "virtuoso", "--graph", g, "--data", str(old), "--delete"])
+
+
+def pu_temp(path: Path, graph: str) -> str:
+    from kgtool import push as pu
+
+    return pu.temp_graph(pu.sources_from_files([str(path)], graph, False)[0])
+
+
+def test_push_cut_midway_keeps_the_old_graph_and_resumes(virtuoso: dict[str, str],
+                                                          tmp_path: Path) -> None:
+    _push_cut_midway(virtuoso, tmp_path, 5_000, 10_000, 1_000)
+
+
+@pytest.mark.skipif(os.environ.get("KGTOOL_SCALE_TESTS") != "1",
+                    reason="scale test (about 2 minutes): set KGTOOL_SCALE_TESTS=1")
+def test_push_450k_cut_midway_keeps_the_old_graph_and_resumes(virtuoso: dict[str, str],
+                                                              tmp_path: Path) -> None:
+    """The size of the article graph plus the NBS division graph (450,411 triples)."""
+    _push_cut_midway(virtuoso, tmp_path, 100_000, 450_411, 50_000)
