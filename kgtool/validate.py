@@ -1,51 +1,52 @@
 """SHACL validation of the graph against the project's shapes, safely, with a report people can read.
 
-Why a wrapper around pySHACL:
+Why this module:
 
-* **One configuration everywhere.** `build` and `validate` both run pySHACL with
-  `ontology/shapes.ttl` as shapes, `ontology/kgtool.ttl` as ontology, RDFS inference, warnings
-  allowed and SHACL-AF off; the data always includes the source-document node, whose full text
-  the span-checking SHACL-SPARQL constraint compares quotes against.
-* **Shapes cannot read files or the network.** A `sh:select` can say `FROM <file:///…>` and
-  rdflib would load that file into the report (research/anchors.md (d) 5). We switch off
-  rdflib's graph loading and refuse (exit 4) shapes whose SPARQL has SERVICE or FROM -- checked
-  on the parsed algebra, not with a regex -- unless the caller explicitly allows unsafe shapes.
+* **Exactly the data, no inference.** The shapes (ontology/shapes.ttl + shapes-links.ttl) are
+  portable SHACL Core + SHACL-SPARQL: they validate the data as it is, with no ontology mixed in
+  and no RDFS closure, so Apache Jena, pySHACL and kgtool report the same results
+  (tests/test_jena_shacl.py). The one addition: when the data has spans but not the source
+  document they point into (a bare facts file), the registered source documents are added so
+  the span proofs can run -- and a result about such an added node is reported only when its
+  value is something the data itself describes (a span), never about kgtool's own article.
+* **Two engines, one report.** The default `oxigraph` engine compiles the shapes to SPARQL and
+  runs them on pyoxigraph (kgtool.shacl; 10-40x faster than pySHACL, see bench/README.md).
+  `pyshacl` runs pySHACL with inference "none": the reference the tests compare against.
+* **Shapes cannot read files or the network.** A `sh:select` can say `FROM <file:///…>` or
+  SERVICE; shapes whose SPARQL has either are refused (exit 4, checked on SPARQL tokens, so
+  comments and strings cannot hide a clause) unless the caller explicitly allows unsafe shapes.
+  Even then rdflib's graph loading is off for the call and pyoxigraph never dereferences FROM.
 * **A readable report.** Each finding names severity, focus node with its zh-Hans label, path,
   value, message and shape; `render` prints it as a table, JSON or the SHACL results Turtle.
+  `conforms` follows the SHACL spec (true only without any result); exit codes are decided by
+  `ok(strict)`: warnings alone pass.
 """
 from __future__ import annotations
 
-import functools
 import json
 import os
 import unicodedata
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Sequence
 
-import rdflib
-import rdflib.plugins.sparql
-from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS, SH, SKOS, Namespace
-from rdflib.plugins.sparql.algebra import _knownTerms, translateQuery
-from rdflib.plugins.sparql.parser import parseQuery
-from rdflib.plugins.sparql.processor import SPARQLProcessor
-from rdflib.query import Processor
-from rdflib.term import Variable
+import pyoxigraph as ox
 
-from kgtool import io, namespaces
+from kgtool import namespaces, sparql_policy
 from kgtool.errors import InputError, PolicyError, UsageError
 from kgtool.project import Project
+from kgtool.shacl import Result, ShapesGraph, from_rdflib, load_files, validate_store
+from kgtool.shacl.data import core_quads, restore, stand_in
 
-# Never let a SPARQL query (a shape's, here) load a graph from a FROM/LOAD IRI.
-rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS = False
-
-ELI = Namespace(namespaces.PREFIXES["eli"])
-SCHEMA = Namespace(namespaces.PREFIXES["schema"])
 FORMATS = ("table", "turtle", "json")
-_SEVERITIES = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
+ENGINES = ("oxigraph", "pyshacl")
+SH = namespaces.PREFIXES["sh"]
+RDF_TYPE = namespaces.PREFIXES["rdf"] + "type"
+SCHEMA_TEXT = namespaces.PREFIXES["schema"] + "text"
 _ORDER = {"Violation": 0, "Warning": 1, "Info": 2}
-_LABELS = (SKOS.prefLabel, RDFS.label, FOAF.name, DCTERMS.title, ELI.title, SCHEMA.name)
+_LABELS = ("http://www.w3.org/2004/02/skos/core#prefLabel", "http://www.w3.org/2000/01/rdf-schema#label",
+           "http://xmlns.com/foaf/0.1/name", "http://purl.org/dc/terms/title",
+           "http://data.europa.eu/eli/ontology#title", "https://schema.org/name")
 
 
 @dataclass(frozen=True)
@@ -64,10 +65,12 @@ class Finding:
 
 @dataclass
 class Report:
-    """The outcome of one validation: findings plus pySHACL's results graph."""
+    """The outcome of one validation: findings, plus the results they came from."""
 
     findings: list[Finding]
-    results_graph: Graph
+    results: list[Result] = field(default_factory=list)
+    shapes: ShapesGraph | None = None
+    _graph: Any = None
 
     @property
     def violations(self) -> list[Finding]:
@@ -79,99 +82,59 @@ class Report:
 
     @property
     def conforms(self) -> bool:
-        """No violations (warnings and infos allowed)."""
-        return not self.violations
+        """The SHACL spec's sh:conforms: true only when there is no result at all."""
+        return not self.findings
 
     def ok(self, strict: bool = False) -> bool:
-        """Conforms, and under `strict` also has no warnings."""
-        return self.conforms and not (strict and self.warnings)
+        """No violations (warnings and infos pass), and under `strict` no warnings either.
+        This, not `conforms`, decides kgtool's exit code."""
+        return not self.violations and not (strict and self.warnings)
 
     def summary(self) -> str:
         n = {s: sum(1 for f in self.findings if f.severity == s) for s in _ORDER}
-        verdict = "conforms" if self.conforms else "does not conform"
+        verdict = ("conforms" if self.conforms else
+                   "passes with warnings (does not conform)" if self.ok() else "does not conform")
         return (f"{verdict}: {n['Violation']} violation(s), {n['Warning']} warning(s), "
                 f"{n['Info']} info(s)")
+
+    @property
+    def results_graph(self) -> Any:
+        """The SHACL validation report as an rdflib Graph (built on first use)."""
+        if self._graph is None:
+            self._graph = _results_graph(self.results, self.shapes)
+        return self._graph
 
 
 # --------------------------------------------------------------------------------------------
 # Safety policy for SHACL-SPARQL
 # --------------------------------------------------------------------------------------------
 
-def _prefix_block(*graphs: Graph) -> str:
-    """PREFIX lines from the project table and every `sh:declare` in the given graphs."""
-    lines = [f"PREFIX {p}: <{ns}>" for p, ns in namespaces.PREFIXES.items()]
-    for g in graphs:
-        for decl in sorted(g.objects(None, SH.declare), key=str):
-            prefix, ns = g.value(decl, SH.prefix), g.value(decl, SH.namespace)
-            if prefix is not None and ns is not None:
-                lines.append(f"PREFIX {prefix}: <{ns}>")
-    return "\n".join(lines) + "\n"
-
-
-def _walk(node: object) -> Iterable[object]:
-    """Every value nested in an rdflib SPARQL algebra tree."""
-    stack = [node]
-    seen: set[int] = set()
-    while stack:
-        item = stack.pop()
-        if id(item) in seen:
-            continue
-        seen.add(id(item))
-        yield item
-        if isinstance(item, dict):
-            stack.extend(v for k, v in item.items() if k != "_vars")
-        elif isinstance(item, (list, tuple)):
-            stack.extend(item)
-
-
-@functools.lru_cache(maxsize=256)
-def _unsafe_clauses_cached(query: str) -> tuple[str, ...]:
-    return tuple(_unsafe_clauses(query))
-
-
 def unsafe_clauses(query: str) -> list[str]:
-    """The clauses of a SPARQL query that could read files or the network (cached by text)."""
-    return list(_unsafe_clauses_cached(query))
+    """The clauses of a SPARQL query that could read files or the network (SERVICE, FROM,
+    FROM NAMED), found on SPARQL tokens: comments, strings, case and prefixed names cannot hide
+    or fake one."""
+    info = sparql_policy.analyse(query)
+    found: set[str] = set()
+    for allow_service, allow_from in ((False, True), (True, False)):
+        try:
+            sparql_policy.check(info, allow_service=allow_service, allow_from=allow_from)
+        except PolicyError as err:
+            msg = err.message
+            found.add("SERVICE" if msg.startswith("SERVICE") else
+                      "FROM NAMED" if msg.startswith("FROM NAMED") else
+                      "FROM" if msg.startswith("FROM") else "update")
+    return sorted(found)
 
 
-def _unsafe_clauses(query: str) -> list[str]:
-    """The clauses of a SPARQL query that could read files or the network (SERVICE, FROM, FROM NAMED).
-
-    Works on rdflib's parse and algebra, so comments, strings, case and prefixed IRIs cannot hide
-    a clause. Raises InputError when the query does not parse.
-    """
-    try:
-        parsed = parseQuery(query)
-        algebra = translateQuery(parsed).algebra
-    except Exception as exc:  # noqa: BLE001 - pyparsing and rdflib raise many types
-        raise InputError(f"SPARQL in shapes does not parse: {' '.join(str(exc).split())}") from None
-    found: list[str] = []
-    for clause in algebra.get("datasetClause") or []:
-        found.append("FROM NAMED" if "named" in clause else "FROM")
-    for item in _walk(algebra):
-        name = getattr(item, "name", None)
-        if name == "ServiceGraphPattern":
-            found.append("SERVICE")
-    return sorted(set(found))
-
-
-def check_shapes_policy(shapes: Graph, ontology: Graph | None = None, *,
-                        source: str = "ontology/shapes.ttl") -> None:
+def check_shapes_policy(shapes: ShapesGraph, *, source: str = "ontology/shapes.ttl") -> None:
     """PolicyError (exit 4) if any sh:select / sh:ask / sh:construct uses SERVICE or FROM."""
-    prefixes = _prefix_block(shapes, *(g for g in (ontology,) if g is not None))
-    for prop in (SH.select, SH.ask, SH.construct):
-        for node, text in sorted(shapes.subject_objects(prop), key=lambda so: str(so[1])):
-            try:
-                clauses = unsafe_clauses(prefixes + str(text))
-            except InputError as err:
-                raise InputError(f"{_compact(node)}: {err.message}", source=source) from None
+    for prop in ("select", "ask", "construct"):
+        for node, text in sorted(shapes.pos.get(SH + prop, ()), key=lambda so: so[1].value):
+            prologue = "".join(f"PREFIX {k}: <{v}>\n" for k, v in sorted(shapes.prefixes(node).items()))
+            clauses = unsafe_clauses(prologue + text.value)
             if clauses:
-                owner = node
-                while isinstance(owner, BNode):
-                    parent = next(iter(sorted(shapes.subjects(None, owner), key=str)), None)
-                    if parent is None:
-                        break
-                    owner = parent
+                owners = shapes.subjects(SH + "sparql", node) or [node]
+                owner = sorted(owners, key=str)[0]
                 raise PolicyError(
                     f"shape {_compact(owner)} uses {', '.join(clauses)} in its SPARQL, which could "
                     "read local files or the network; refused (use --allow-unsafe-shapes to "
@@ -179,72 +142,8 @@ def check_shapes_policy(shapes: Graph, ontology: Graph | None = None, *,
 
 
 # --------------------------------------------------------------------------------------------
-# Making pySHACL's SHACL-SPARQL fast enough
+# Running a validation
 # --------------------------------------------------------------------------------------------
-#
-# pySHACL runs each SPARQL constraint once per focus node, passing the query *text* with `$this`
-# pre-bound through initBindings. rdflib then (1) re-parses the text every time (~0.2 s each) and
-# (2) orders each basic graph pattern as if `$this` were unbound, so a span check enumerates all
-# selectors for every span. The processor below parses each text once and orders the patterns
-# knowing which variables are pre-bound. Ordering never changes results, only speed; the
-# SPARQL_LOAD_GRAPHS switch still applies because evaluation is rdflib's own.
-
-def _reorder(triples: list[tuple], known: set[Variable]) -> list[tuple]:
-    """rdflib's reorderTriples, but starting from variables already bound by initBindings."""
-    pending = list(triples)
-    counts: dict = {}
-    for t in pending:
-        for term in t:
-            if isinstance(term, (Variable, BNode)):
-                counts[term] = counts.get(term, 0) + 1
-    varsknown = set(known)
-    ordered: list[tuple] = []
-    while pending:
-        pending.sort(key=lambda t: _knownTerms(t, varsknown, counts))
-        best = pending.pop(0)
-        ordered.append(best)
-        varsknown.update(x for x in best if isinstance(x, (Variable, BNode)))
-    return ordered
-
-
-def _reorder_algebra(node: object, known: set[Variable]) -> None:
-    for item in _walk(node):
-        if getattr(item, "name", None) == "BGP" and item.get("triples"):  # type: ignore[union-attr]
-            item["triples"] = _reorder(item["triples"], known)  # type: ignore[index]
-
-
-class PreparedSPARQLProcessor(SPARQLProcessor):
-    """rdflib's SPARQL processor with a parse cache and binding-aware pattern order."""
-
-    _cache: dict[tuple, object] = {}
-
-    def query(self, strOrQuery: Any, initBindings: Mapping[str, Any] | None = None,  # noqa: N803
-              initNs: Mapping[str, Any] | None = None, base: str | None = None,
-              DEBUG: bool = False) -> Any:
-        if isinstance(strOrQuery, str):
-            bound = frozenset(str(k) for k in (initBindings or {}))
-            key = (strOrQuery, bound, base, tuple(sorted((initNs or {}).items())))
-            prepared = self._cache.get(key)
-            if prepared is None:
-                prepared = translateQuery(parseQuery(strOrQuery), base, initNs)
-                _reorder_algebra(prepared.algebra, {Variable(v) for v in bound})
-                if len(self._cache) > 512:
-                    self._cache.clear()
-                self._cache[key] = prepared
-            strOrQuery = prepared
-        return super().query(strOrQuery, initBindings, initNs, base, DEBUG)
-
-
-# --------------------------------------------------------------------------------------------
-# Running pySHACL
-# --------------------------------------------------------------------------------------------
-
-def _require(project: Project, path: Path, what: str) -> Graph:
-    name = _rel(project, path)
-    if not path.is_file():
-        raise InputError(f"no such file ({what} are needed to validate)", source=name)
-    return io.parse_rdf(path, source=name)
-
 
 def _rel(project: Project, path: Path) -> str:
     try:
@@ -253,125 +152,263 @@ def _rel(project: Project, path: Path) -> str:
         return str(path)
 
 
-def load_data(paths: Sequence[str | os.PathLike[str]]) -> Graph:
-    """Merge the given RDF files into one graph (InputError names the file that failed)."""
-    graph = Graph(bind_namespaces="none")
-    for path in paths:
-        io.parse_rdf(Path(path), source=str(path), graph=graph)
-    return graph
+def load_shapes(project: Project) -> ShapesGraph:
+    files = project.shapes_files
+    return ShapesGraph.from_files(files, names=[_rel(project, p) for p in files])
 
 
-def validate(data: Graph | Sequence[str | os.PathLike[str]], project: Project, *,
-             strict: bool = False, allow_unsafe_shapes: bool = False) -> Report:
-    """Validate a graph (or RDF files) with the project's shapes and ontology; return the Report.
+def validate(data: Any, project: Project, *, strict: bool = False, allow_unsafe_shapes: bool = False,
+             engine: str = "oxigraph") -> Report:
+    """Validate an rdflib Graph or RDF files with the project's shapes; return the Report.
 
-    `strict` does not change the findings; it is recorded for callers deciding an exit code via
-    `report.ok(strict)`. The data always includes the source document node.
+    `strict` does not change the findings; callers decide the exit code with `report.ok(strict)`.
 
         >>> from kgtool.project import locate
-        >>> validate(["graph/songjiang.ttl"], locate()).conforms   # doctest: +SKIP
+        >>> validate(["graph/songjiang.ttl"], locate()).ok()   # doctest: +SKIP
         True
     """
-    import pyshacl  # heavy; only the validating commands pay for it
-
-    from kgtool.build import SCHEMA as _S, SOURCE, source_documents
-
-    rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS = False
-    rdflib.plugin.register("sparql", Processor, __name__, "PreparedSPARQLProcessor")
-    shapes = _require(project, project.shapes, "the shapes")
-    for extra in project.shapes_files[1:]:
-        shapes += _require(project, extra, "the link shapes")
-    ontology = _require(project, project.ontology, "the ontology")
+    if engine not in ENGINES:
+        raise UsageError(f"unknown SHACL engine {engine!r}; expected one of {', '.join(ENGINES)}")
+    shapes = load_shapes(project)
     if not allow_unsafe_shapes:
-        check_shapes_policy(shapes, ontology, source=_rel(project, project.shapes))
-    graph = data if isinstance(data, Graph) else load_data(data)
-    if (SOURCE, _S.text, None) not in graph:
-        graph = graph + source_documents(project)
+        check_shapes_policy(shapes, source=_rel(project, project.shapes))
+    store = ox.Store()
+    graph = None
+    if hasattr(data, "triples"):                     # an rdflib Graph (build)
+        graph = data
+    elif engine == "pyshacl":                        # the reference reads the files with rdflib
+        graph = load_data(data)
+    if graph is not None:
+        store.extend(from_rdflib(graph))
+    else:
+        load_files(store, [Path(p) for p in data])
+    added = _add_source_documents(store, project)
+    if engine == "oxigraph":
+        results = validate_store(store, shapes)
+    else:
+        results = _pyshacl(graph, added, project)
+    if added:
+        described = {q.subject for q in core_quads(store) if q.subject not in added}
+        results = [r for r in results if r.focus not in added or
+                   (r.value is not None and r.value != r.focus and stand_in(r.value) in described)]
+    return Report(findings=_findings(results, store), results=results, shapes=shapes)
+
+
+def _add_source_documents(store: Any, project: Project) -> set[Any]:
+    """Add the registered source documents the data's spans point to but does not hold.
+    Returns the subjects added (results about them are filtered by the caller)."""
+    has_source = ox.NamedNode(namespaces.PREFIXES["oa"] + "hasSource")
+    pointed = {q.object for q in core_quads(store, None, has_source)}
+    text = ox.NamedNode(SCHEMA_TEXT)
+    missing = {s for s in pointed
+               if not any(True for _ in core_quads(store, s, text))}
+    if not missing:
+        return set()
+    from kgtool.build import source_documents  # rdflib; only for bare facts files
+
+    docs = ox.Store()
+    docs.extend(from_rdflib(source_documents(project)))
+    added: set[Any] = set()
+    for q in docs:
+        if q.subject in missing:
+            store.add(q)
+            added.add(q.subject)
+    return added
+
+
+def _pyshacl(graph: Any, added: set[Any], project: Project) -> list[Result]:
+    """The reference engine: pySHACL with no inference, on exactly the data (plus the source
+    documents `_add_source_documents` added)."""
+    import pyshacl  # heavy; only when asked for
+    import rdflib
+    import rdflib.plugins.sparql
+    from rdflib import Graph, URIRef
+
+    from kgtool.build import source_documents
+
+    old_load, old_norm = rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS, rdflib.NORMALIZE_LITERALS
+    rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS = False   # a shape's FROM never loads anything
     try:
-        _conforms, results, _text = pyshacl.validate(
-            graph, shacl_graph=shapes, ont_graph=ontology, inference="rdfs",
-            allow_warnings=True, allow_infos=True, advanced=False, abort_on_first=False,
-            do_owl_imports=False)
-    except PolicyError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - pySHACL reports bad shapes with many types
-        raise InputError(f"SHACL validation could not run: {' '.join(str(exc).split())}",
-                         source=_rel(project, project.shapes)) from None
+        if added:
+            subjects = {URIRef(n.value) for n in added if isinstance(n, ox.NamedNode)}
+            docs = source_documents(project)
+            graph = graph + Graph().__iadd__(t for t in docs if t[0] in subjects)
+        shapes = Graph(bind_namespaces="none")
+        for path in project.shapes_files:
+            shapes.parse(path, format="turtle")
+        try:
+            _conforms, results, _text = pyshacl.validate(
+                graph, shacl_graph=shapes, inference="none", allow_warnings=True, allow_infos=True,
+                advanced=False, abort_on_first=False, do_owl_imports=False)
+        except PolicyError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - pySHACL reports bad shapes with many types
+            raise InputError(f"SHACL validation could not run: {' '.join(str(exc).split())}",
+                             source=_rel(project, project.shapes)) from None
     finally:
-        rdflib.NORMALIZE_LITERALS = False  # pySHACL resets it to True; we keep lexical forms
-    return Report(findings=_findings(results, graph), results_graph=results)
+        rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS = old_load
+        rdflib.NORMALIZE_LITERALS = old_norm  # pySHACL sets it; the setting must not outlive us
+    return _from_rdflib_results(results)
 
 
-def _findings(results: Graph, data: Graph) -> list[Finding]:
+def _from_rdflib_results(results: Any) -> list[Result]:
+    from rdflib import BNode, Literal, URIRef
+    from rdflib.namespace import RDF, SH as RSH
+
+    shape_ids: dict[Any, Any] = {}
+
+    def ox_term(t: Any) -> Any:
+        if t is None:
+            return None
+        if isinstance(t, URIRef):
+            return ox.NamedNode(str(t))
+        if isinstance(t, Literal):
+            if t.language:
+                return ox.Literal(str(t), language=t.language)
+            return ox.Literal(str(t), datatype=ox.NamedNode(str(t.datatype))) if t.datatype else ox.Literal(str(t))
+        if isinstance(t, BNode):
+            return shape_ids.setdefault(t, ox.BlankNode())
+        return None
+
+    out = set()
+    for r in results.subjects(RDF.type, RSH.ValidationResult):
+        sev = results.value(r, RSH.resultSeverity)
+        comp = results.value(r, RSH.sourceConstraintComponent)
+        out.add(Result(
+            focus=ox_term(results.value(r, RSH.focusNode)),
+            path=ox_term(results.value(r, RSH.resultPath)),
+            severity=str(sev)[len(SH):] if sev is not None else "Violation",
+            shape=ox_term(results.value(r, RSH.sourceShape)),
+            component=str(comp)[len(SH):] if comp is not None else "",
+            value=ox_term(results.value(r, RSH.value)),
+            messages=tuple(sorted((ox_term(m) for m in results.objects(r, RSH.resultMessage)), key=str))))
+    return sorted(out, key=lambda r: (str(r.focus), str(r.shape), r.component, str(r.value)))
+
+
+# --------------------------------------------------------------------------------------------
+# Findings
+# --------------------------------------------------------------------------------------------
+
+def _findings(results: list[Result], store: Any) -> list[Finding]:
+    labels = _zh_labels(store, {r.focus for r in results})
     out = []
-    for result in results.subjects(RDF.type, SH.ValidationResult):
-        focus = results.value(result, SH.focusNode)
-        path = results.value(result, SH.resultPath)
-        value = results.value(result, SH.value)
-        messages = sorted(str(m) for m in results.objects(result, SH.resultMessage))
-        shape = results.value(result, SH.sourceShape)
-        component = results.value(result, SH.sourceConstraintComponent)
+    for r in results:
+        messages = sorted(m.value for m in r.messages)
         out.append(Finding(
-            severity=_SEVERITIES.get(results.value(result, SH.resultSeverity), "Violation"),
-            focus=_compact(focus) if focus is not None else "",
-            label=_zh_label(data, focus),
-            path=_path(results, path) if path is not None else None,
-            value=_compact(value) if value is not None else None,
-            message="; ".join(messages) or (_compact(component) if component else "constraint failed"),
-            shape=_compact(shape) if shape is not None and not isinstance(shape, BNode) else None,
-            component=_compact(component) if component is not None else None))
+            severity=r.severity if r.severity in _ORDER else "Violation",
+            focus=_compact(r.focus),
+            label=labels.get(r.focus),
+            path=_path(r.path, None) if r.path is not None else None,
+            value=_compact(r.value) if r.value is not None else None,
+            message="; ".join(messages) or (f"sh:{r.component}" if r.component else "constraint failed"),
+            shape=_compact(r.shape) if isinstance(r.shape, ox.NamedNode) else None,
+            component=f"sh:{r.component}" if r.component else None))
     return sorted(out, key=lambda f: (_ORDER[f.severity], f.focus, f.path or "", f.value or "",
                                       f.message, f.shape or ""))
 
 
-def _zh_label(data: Graph, node: object) -> str | None:
-    if node is None or isinstance(node, Literal):
-        return None
-    for prop in _LABELS:
-        for label in sorted(data.objects(node, prop), key=str):  # type: ignore[arg-type]
-            if isinstance(label, Literal) and (label.language or "").lower() == "zh-hans":
-                return str(label)
-    return None
+def _zh_labels(store: Any, nodes: Iterable[Any]) -> dict[Any, str]:
+    out: dict[Any, str] = {}
+    for node in nodes:
+        if not isinstance(node, (ox.NamedNode, ox.BlankNode)):
+            continue
+        for prop in _LABELS:
+            found = sorted(q.object.value for q in core_quads(store, node, ox.NamedNode(prop))
+                if isinstance(q.object, ox.Literal) and (q.object.language or "").lower() == "zh-hans")
+            if found:
+                out[node] = found[0]
+                break
+    return out
 
 
-def _path(g: Graph, path: object) -> str:
-    """A SHACL property path in SPARQL-ish syntax."""
-    if not isinstance(path, BNode):
+def _path(path: Any, shapes: ShapesGraph | None) -> str:
+    """A SHACL property path in SPARQL-ish syntax (blank-node paths are shown as `[path]`)."""
+    if isinstance(path, ox.NamedNode):
         return _compact(path)
-    inverse = g.value(path, SH.inversePath)
-    if inverse is not None:
-        return "^" + _path(g, inverse)
-    for prop, mark in ((SH.zeroOrMorePath, "*"), (SH.oneOrMorePath, "+"), (SH.zeroOrOnePath, "?")):
-        inner = g.value(path, prop)
-        if inner is not None:
-            return f"({_path(g, inner)}){mark}"
-    alternatives = g.value(path, SH.alternativePath)
-    if alternatives is not None:
-        return "(" + "|".join(_path(g, p) for p in g.items(alternatives)) + ")"
-    items = list(g.items(path))
-    return "/".join(_path(g, p) for p in items) if items else "[path]"
+    return "[path]"
 
 
-def _compact(term: object) -> str:
+def _compact(term: Any) -> str:
     """`kg:Enterprise`, `<org/东华大学>`, `"literal"@zh-Hans` -- short names for humans."""
-    if isinstance(term, URIRef):
-        if term.startswith(namespaces.ID):
-            return f"<{term[len(namespaces.ID):]}>"
-        best = max(((p, ns) for p, ns in namespaces.PREFIXES.items() if term.startswith(ns)),
+    if isinstance(term, ox.NamedNode):
+        iri = term.value
+        if iri.startswith(namespaces.ID):
+            return f"<{iri[len(namespaces.ID):]}>"
+        best = max(((p, ns) for p, ns in namespaces.PREFIXES.items() if iri.startswith(ns)),
                    key=lambda pn: len(pn[1]), default=None)
         if best is not None:
-            return f"{best[0]}:{term[len(best[1]):]}"
-        return f"<{term}>"
-    if isinstance(term, Literal):
-        text = str(term)
+            return f"{best[0]}:{iri[len(best[1]):]}"
+        return f"<{iri}>"
+    if isinstance(term, ox.Literal):
+        from kgtool.output import LangCase
+
+        term = restore(term)
         if term.language:
-            return f'"{text}"@{term.language}'
-        if term.datatype is not None:
-            return f'"{text}"^^{_compact(term.datatype)}'
-        return f'"{text}"'
-    if isinstance(term, BNode):
+            return f'"{term.value}"@{LangCase()(term.language)}'
+        if term.datatype.value != namespaces.PREFIXES["xsd"] + "string":
+            return f'"{term.value}"^^{_compact(term.datatype)}'
+        return f'"{term.value}"'
+    if isinstance(term, ox.BlankNode):
         return "[]"
     return str(term)
+
+
+# --------------------------------------------------------------------------------------------
+# The SHACL results graph (Turtle output)
+# --------------------------------------------------------------------------------------------
+
+def _results_graph(results: list[Result], shapes: ShapesGraph | None) -> Any:
+    from rdflib import BNode, Graph, Literal, URIRef
+    from rdflib.namespace import RDF, SH as RSH, XSD
+
+    from kgtool.output import LangCase
+
+    lang_case = LangCase()
+    g = Graph(bind_namespaces="none")
+    bnodes: dict[Any, BNode] = {}
+
+    def rd(t: Any) -> Any:
+        if isinstance(t, ox.NamedNode):
+            return URIRef(t.value)
+        if isinstance(t, ox.Literal):
+            t = restore(t)
+            if t.language:
+                return Literal(t.value, lang=lang_case(t.language))
+            return Literal(t.value, datatype=URIRef(t.datatype.value))
+        if isinstance(t, ox.BlankNode):
+            return bnodes.setdefault(t, BNode(f"b{len(bnodes)}"))
+        return None
+
+    def copy_path(node: Any) -> None:
+        """A blank-node path's structure, from the shapes graph."""
+        if shapes is None or not isinstance(node, ox.BlankNode):
+            return
+        for p in shapes.predicates(node):
+            for o in shapes.objects(node, p):
+                g.add((rd(node), URIRef(p), rd(o)))
+                copy_path(o)
+
+    report = BNode("report")
+    g.add((report, RDF.type, RSH.ValidationReport))
+    g.add((report, RSH.conforms, Literal(not results, datatype=XSD.boolean)))
+    for i, r in enumerate(results):
+        node = BNode(f"result{i:05d}")
+        g.add((report, RSH.result, node))
+        g.add((node, RDF.type, RSH.ValidationResult))
+        g.add((node, RSH.focusNode, rd(r.focus)))
+        g.add((node, RSH.resultSeverity, URIRef(SH + r.severity)))
+        if r.component:
+            g.add((node, RSH.sourceConstraintComponent, URIRef(SH + r.component)))
+        if r.shape is not None:
+            g.add((node, RSH.sourceShape, rd(r.shape)))
+        if r.path is not None:
+            g.add((node, RSH.resultPath, rd(r.path)))
+            copy_path(r.path)
+        if r.value is not None:
+            g.add((node, RSH.value, rd(r.value)))
+        for m in r.messages:
+            g.add((node, RSH.resultMessage, rd(m)))
+    return g
 
 
 # --------------------------------------------------------------------------------------------
@@ -403,11 +440,14 @@ def render(report: Report, fmt: str = "table") -> str:
     """The report as `table` (aligned, CJK-aware), `json`, or `turtle` (SHACL results graph)."""
     if fmt == "json":
         return json.dumps({"conforms": report.conforms,
+                           "ok": report.ok(),
                            "violations": len(report.violations),
                            "warnings": len(report.warnings),
                            "findings": [asdict(f) for f in report.findings]},
                           ensure_ascii=False, indent=2) + "\n"
     if fmt == "turtle":
+        from kgtool import io
+
         return io.serialize_turtle(report.results_graph).decode("utf-8")
     if fmt != "table":
         raise UsageError(f"unknown report format {fmt!r}; expected one of {', '.join(FORMATS)}")
@@ -423,3 +463,15 @@ def render(report: Report, fmt: str = "table") -> str:
         lines.extend("  ".join(_pad(c, w) for c, w in zip(r, widths)).rstrip() for r in rows)
     lines.append(report.summary())
     return "\n".join(lines) + "\n"
+
+
+def load_data(paths: Sequence[str | os.PathLike[str]]) -> Any:
+    """Merge the given RDF files into one rdflib graph (InputError names the file that failed)."""
+    from rdflib import Graph
+
+    from kgtool import io
+
+    graph = Graph(bind_namespaces="none")
+    for path in paths:
+        io.parse_rdf(Path(path), source=str(path), graph=graph)
+    return graph

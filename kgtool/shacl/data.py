@@ -1,0 +1,163 @@
+"""Loading the data graph into pyoxigraph without losing what SHACL checks.
+
+pyoxigraph's store keeps values, not every spelling: it stores `"5"^^xsd:nonNegativeInteger`
+(and the other integer-derived types) as `"5"^^xsd:integer` and `xsd:dateTimeStamp` as
+`xsd:dateTime`, which would make every `sh:datatype xsd:nonNegativeInteger` fail. Its parser
+keeps them. So a triple with such a literal is stored twice, outside the default graph:
+  * in STANDIN_GRAPH with a stand-in datatype `urn:x-kgtool:xsd:NAME`, kept verbatim -- the
+    SHACL Core checks read this copy and check/compare it as the type it stands for;
+  * in CANONICAL_GRAPH as the store keeps it (`xsd:integer`) -- SHACL-SPARQL constraints read
+    this copy, so `xsd:integer(?start)` works as in any engine.
+Everything else is in the default graph. Results are turned back (`restore`) before anyone sees
+them. Numbers of the primitive types are stored canonically ("2.50" reads back as "2.5"): the
+values are the same.
+"""
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+import pyoxigraph as ox
+
+from kgtool.errors import InputError, PolicyError, UsageError
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+STAND_IN = "urn:x-kgtool:xsd:"
+INTEGER_DERIVED = ("nonPositiveInteger", "negativeInteger", "nonNegativeInteger", "positiveInteger",
+                   "long", "int", "short", "byte", "unsignedLong", "unsignedInt", "unsignedShort",
+                   "unsignedByte")
+COLLAPSED = {XSD + name: ox.NamedNode(STAND_IN + name) for name in (*INTEGER_DERIVED, "dateTimeStamp")}
+_BACK = {v.value: ox.NamedNode(k) for k, v in COLLAPSED.items()}
+_OX_POS = re.compile(r"line (\d+)(?: between)? column[s]? (\d+)|at line (\d+) between columns (\d+)")
+_FORMATS = {"ttl": "ttl", "turtle": "ttl", "nt": "nt", "ntriples": "nt", "nq": "nq", "trig": "trig",
+            "rdf": "rdf", "xml": "rdf", "owl": "rdf", "jsonld": "jsonld", "json": "jsonld"}
+
+
+def stand_in(term: Any) -> Any:
+    """The term as the store must hold it (a literal of a collapsed type gets its stand-in)."""
+    if isinstance(term, ox.Literal):
+        dt = COLLAPSED.get(term.datatype.value)
+        if dt is not None:
+            return ox.Literal(term.value, datatype=dt)
+    return term
+
+
+def restore(term: Any) -> Any:
+    """The term as written in the data (undoes `stand_in`)."""
+    if isinstance(term, ox.Literal):
+        dt = _BACK.get(term.datatype.value)
+        if dt is not None:
+            return ox.Literal(term.value, datatype=dt)
+    return term
+
+
+STANDIN_GRAPH = ox.NamedNode("urn:x-kgtool:standin")
+CANONICAL_GRAPH = ox.NamedNode("urn:x-kgtool:canonical")
+CORE_VIEW = [ox.DefaultGraph(), STANDIN_GRAPH]          # what SHACL Core checks read
+SPARQL_VIEW = [ox.DefaultGraph(), CANONICAL_GRAPH]      # what SHACL-SPARQL constraints read
+
+
+def _triples(quads: Iterable[Any]) -> Iterator[Any]:
+    """Every quad as a triple of the default graph, or as its two copies (module docstring)."""
+    default = ox.DefaultGraph()
+    for q in quads:
+        o = q.object
+        if isinstance(o, ox.Literal) and o.datatype.value in COLLAPSED:
+            yield ox.Quad(q.subject, q.predicate, ox.Literal(o.value, datatype=COLLAPSED[o.datatype.value]),
+                          STANDIN_GRAPH)
+            yield ox.Quad(q.subject, q.predicate, o, CANONICAL_GRAPH)
+        elif q.graph_name != default:
+            yield ox.Quad(q.subject, q.predicate, o, default)
+        else:
+            yield q
+
+
+def core_quads(store: Any, s: Any = None, p: Any = None, o: Any = None) -> Iterator[Any]:
+    """Quads matching a pattern in the core view (default graph + stand-in copies)."""
+    for g in CORE_VIEW:
+        yield from store.quads_for_pattern(s, p, o, g)
+
+
+def rdf_format(path: str) -> Any:
+    ext = Path(path).suffix.lstrip(".").lower()
+    fmt = ox.RdfFormat.from_extension(_FORMATS[ext]) if ext in _FORMATS else None
+    if fmt is None:
+        raise UsageError(f"cannot tell the RDF format of {path} from its extension; use .ttl .nt .nq "
+                         ".trig .rdf .jsonld", source=path)
+    return fmt
+
+
+def load_files(store: Any, paths: Iterable[str | os.PathLike[str]]) -> None:
+    """Parse RDF files into `store` (all graphs merged into the default graph).
+
+    InputError (exit 3) with the file, line and column when a file cannot be read or parsed;
+    PolicyError (exit 4) for RDF/XML with a DOCTYPE (pyoxigraph expands internal entities)."""
+    for path in paths:
+        name = str(path)
+        fmt = rdf_format(name)
+        try:
+            if fmt == ox.RdfFormat.RDF_XML:
+                data = Path(name).read_bytes()
+                if b"<!doctype" in data.lower():
+                    raise PolicyError("DOCTYPE declarations are refused in RDF/XML input (entity "
+                                      "expansion)", source=name)
+                quads = ox.parse(input=data, format=fmt)
+            else:
+                quads = ox.parse(path=name, format=fmt)
+            store.extend(_triples(quads))
+        except FileNotFoundError:
+            raise InputError("no such file", source=name) from None
+        except IsADirectoryError:
+            raise InputError("is a directory, not an RDF file", source=name) from None
+        except SyntaxError as exc:
+            msg = " ".join(str(exc).split())
+            m = _OX_POS.search(msg)
+            line = col = None
+            if m:
+                line, col = int(m.group(1) or m.group(3)), int(m.group(2) or m.group(4))
+            raise InputError(f"cannot parse RDF: {msg}", source=name, line=line, column=col) from None
+        except OSError as exc:
+            raise InputError(f"cannot read: {exc.strerror or exc}", source=name) from None
+
+
+def from_rdflib(graph: Any) -> Iterator[Any]:
+    """An rdflib graph's triples as pyoxigraph quads (for `build`, which assembles in rdflib)."""
+    from rdflib import BNode, Literal, URIRef
+
+    cache: dict[Any, Any] = {}
+
+    def term(t: Any) -> Any:
+        got = cache.get(t)
+        if got is not None:
+            return got
+        if isinstance(t, URIRef):
+            got = ox.NamedNode(str(t))
+        elif isinstance(t, BNode):
+            got = ox.BlankNode(_bnode_id(str(t)))
+        elif isinstance(t, Literal):
+            if t.language:
+                got = ox.Literal(str(t), language=t.language)
+            elif t.datatype is not None:
+                got = stand_in(ox.Literal(str(t), datatype=ox.NamedNode(str(t.datatype))))
+            else:
+                got = ox.Literal(str(t))
+        else:
+            raise InputError(f"unsupported RDF term {t!r}")
+        cache[t] = got
+        return got
+
+    default = ox.DefaultGraph()
+    for s, p, o in graph:
+        ot = term(o)
+        if isinstance(ot, ox.Literal) and ot.datatype.value.startswith(STAND_IN):
+            yield ox.Quad(term(s), term(p), ot, STANDIN_GRAPH)
+            yield ox.Quad(term(s), term(p), restore(ot), CANONICAL_GRAPH)
+        else:
+            yield ox.Quad(term(s), term(p), ot, default)
+
+
+def _bnode_id(label: str) -> str:
+    """pyoxigraph blank-node ids must be valid N-Triples labels."""
+    return label if re.fullmatch(r"[A-Za-z0-9_]+", label) else "b" + label.encode().hex()
