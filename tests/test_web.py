@@ -274,6 +274,12 @@ def test_query_page_uses_the_endpoint_policy_and_cap(server: ServerProcess) -> N
     status, _, body = http("GET", server.base + "/query?query=" + urllib.parse.quote(
         "DELETE WHERE { ?s ?p ?o }"))
     assert status == 403 and b"refused" in body
+    status, _, body = http("GET", server.base + "/query?query=" + urllib.parse.quote(
+        "ASK { ?s a kg:Town }"))
+    assert status == 200 and b"<strong>true</strong>" in body and b"format=xml" in body
+    status, _, body = http("GET", server.base + "/query?query=" + urllib.parse.quote(
+        "CONSTRUCT { ?s a kg:Town } WHERE { ?s a kg:Town }"))
+    assert status == 200 and "洞泾镇".encode() in body and b"format=turtle" in body
     assert b"<textarea" in http("GET", server.base + "/")[2]
 
 

@@ -65,16 +65,36 @@ def _runner(store: Any, lang: Any, union: bool, row_cap: int) -> Any:
 def redirect_config(base: str) -> dict[str, str]:
     """Example Apache and nginx configuration for the 303 from a thing to its document."""
     htaccess = f"""# kgtool: Cool URIs (303 See Other from a thing to its document), for Apache
-# with mod_rewrite and mod_headers. Put this site at the root that {base} redirects to
-# (a w3id.org entry such as `RewriteRule ^kgtool/(.*)$ https://example.org/kgtool/$1 [R=302,L]`).
+# with mod_rewrite, mod_headers and mod_mime, AllowOverride All. Serve this site at the root
+# of the host that {base} redirects to (a w3id.org entry such as
+# `RewriteRule ^kgtool/(.*)$ https://example.org/$1 [R=302,L]`); save this file as .htaccess.
 AddType text/turtle .ttl
 AddType application/ld+json .jsonld
 AddType application/n-triples .nt
+AddType application/sparql-results+json .srj
+AddType application/sparql-results+xml .srx
 AddDefaultCharset utf-8
+AddCharset utf-8 .ttl .nt .jsonld .srj .srx .csv .tsv .css
+DirectoryIndex index.html
 Header set Content-Security-Policy "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 Header set X-Content-Type-Options nosniff
+Header append Vary Accept
+ErrorDocument 404 /404.html
 RewriteEngine On
-# A thing's IRI is neither a file nor a folder: send it to the document the client accepts.
+RewriteBase /
+# A thing whose IRI ends in / (the ontology, def/): 303 to its index document.
+RewriteCond %{{REQUEST_FILENAME}}index.html -f
+RewriteCond %{{HTTP_ACCEPT}} text/turtle
+RewriteRule ^(.+/)$ $1index.ttl [R=303,L]
+RewriteCond %{{REQUEST_FILENAME}}index.html -f
+RewriteCond %{{HTTP_ACCEPT}} application/ld\\+json
+RewriteRule ^(.+/)$ $1index.jsonld [R=303,L]
+RewriteCond %{{REQUEST_FILENAME}}index.html -f
+RewriteCond %{{HTTP_ACCEPT}} application/n-triples
+RewriteRule ^(.+/)$ $1index.nt [R=303,L]
+RewriteCond %{{REQUEST_FILENAME}}index.html -f
+RewriteRule ^(.+/)$ $1index.html [R=303,L]
+# Any other thing's IRI is neither a file nor a folder: 303 to the document the client accepts.
 RewriteCond %{{REQUEST_FILENAME}} !-f
 RewriteCond %{{REQUEST_FILENAME}}.html -f
 RewriteCond %{{HTTP_ACCEPT}} text/turtle
@@ -90,11 +110,10 @@ RewriteRule ^(.*)$ $1.nt [R=303,L]
 RewriteCond %{{REQUEST_FILENAME}} !-f
 RewriteCond %{{REQUEST_FILENAME}}.html -f
 RewriteRule ^(.*)$ $1.html [R=303,L]
-Header append Vary Accept
-ErrorDocument 404 /404.html
 """
     nginx = f"""# kgtool: Cool URIs (303 See Other from a thing to its document), for nginx.
 # The site is the folder written by `kgtool publish`; {base} redirects here.
+# Include this file inside the http {{ }} block (map and server live there).
 map $http_accept $kgtool_doc {{
     default                    html;
     "~*text/turtle"            ttl;
@@ -105,6 +124,9 @@ server {{
     listen 8080;
     root /srv/kgtool-site;
     charset utf-8;
+    charset_types text/css text/turtle application/n-triples application/ld+json
+                  text/csv text/tab-separated-values application/sparql-results+json
+                  application/sparql-results+xml;
     types {{ text/html html; text/css css; text/turtle ttl; application/ld+json jsonld;
              application/n-triples nt; application/sparql-results+json srj;
              application/sparql-results+xml srx; text/csv csv; text/tab-separated-values tsv;
@@ -113,8 +135,13 @@ server {{
     add_header X-Content-Type-Options nosniff always;
     add_header Vary Accept always;
     error_page 404 /404.html;
+    location ~ ^/.+/$ {{
+        # a thing whose IRI ends in / (the ontology, def/): 303 to its index document
+        if (-f ${{request_filename}}index.html) {{ return 303 ${{uri}}index.$kgtool_doc; }}
+        return 404;
+    }}
     location / {{
-        # a document or folder as it is; a thing's IRI: 303 to its document
+        # a document as it is; a thing's IRI: 303 to its document
         try_files $uri $uri/index.html @thing;
     }}
     location @thing {{

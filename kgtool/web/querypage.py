@@ -21,6 +21,7 @@ from kgtool.web import urls, views
 
 SELECT_FORMATS = ("json", "xml", "csv", "tsv")
 GRAPH_FORMATS = ("turtle", "nt", "jsonld", "rdfxml")
+ASK_FORMATS = ("json", "xml")
 FORMAT_NAMES = {"json": "SPARQL JSON", "xml": "SPARQL XML", "csv": "CSV", "tsv": "TSV",
                 "turtle": "Turtle", "nt": "N-Triples", "jsonld": "JSON-LD", "rdfxml": "RDF/XML"}
 
@@ -59,7 +60,7 @@ def _run(renderer: Any, text: str) -> dict[str, Any]:
         doc = json.loads(resp["body"])
         if "boolean" in doc:
             return {"status": 200, "boolean": doc["boolean"], "form": info.form, "head": [],
-                    "rows": [], "truncated": False, "n": 0}
+                    "rows": [], "truncated": False, "n": 0, "formats": ASK_FORMATS}
         head = doc["head"]["vars"]
         rows = [[_from_json(b.get(v)) for v in head] for b in doc["results"]["bindings"]]
     return {"status": 200, "form": info.form, "head": head, "truncated": resp["truncated"],
