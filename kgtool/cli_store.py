@@ -113,11 +113,14 @@ def load_cmd(files: tuple[str, ...], store_opt: str | None, graph: str | None, d
               help="IRIs under this prefix resolve at this server's root: /id/place/松江区 "
                    "answers <BASE id/place/松江区> (303 to .html/.ttl/.jsonld/.nt by Accept).")
 @click.option("--no-pages", is_flag=True, help="Serve the SPARQL endpoint only, no web pages.")
+@click.option("--cors", is_flag=True,
+              help="Let web pages of any origin query the endpoint: Access-Control-Allow-Origin: * "
+                   "and answers to OPTIONS preflights (off by default: OPTIONS is 405).")
 @project_option
 @handle_errors
 def serve_cmd(store_opt: str | None, data: tuple[str, ...], host: str, port: int, timeout: float,
               row_cap: int, workers: int, max_body: int, client_timeout: float, allow_from: bool,
-              quiet: bool, base: str, no_pages: bool, project: str | None) -> None:
+              quiet: bool, base: str, no_pages: bool, cors: bool, project: str | None) -> None:
     """Serve the graph as a read-only SPARQL 1.1 Protocol endpoint at /sparql.
 
     GET or POST (form or application/sparql-query); results as SPARQL JSON/XML/CSV/TSV or
@@ -148,7 +151,7 @@ def serve_cmd(store_opt: str | None, data: tuple[str, ...], host: str, port: int
     cfg = sv.ServeConfig(data=paths, store=str(directory) if directory else None, host=host,
                          port=port, timeout=timeout, row_cap=row_cap, workers=workers,
                          max_body=max_body, client_timeout=client_timeout, allow_from=allow_from,
-                         quiet=quiet, web=not no_pages, base=base, project=project)
+                         quiet=quiet, web=not no_pages, base=base, project=project, cors=cors)
     if host not in ("127.0.0.1", "localhost", "::1"):
         click.echo(f"warning: binding {host}: the endpoint has no authentication of its own; put "
                    "it behind a reverse proxy that has", err=True)

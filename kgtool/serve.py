@@ -10,7 +10,8 @@ Why this shape:
 - The same refusals as `kgtool query` (kgtool.sparql_policy via kgtool.query.prepare): updates,
   LOAD, SERVICE and FROM are refused (403) before a worker is involved; syntax errors are 400 with
   the same `SOURCE:LINE:COL` text and caret, as text/plain.
-- Safe defaults (research/anchors.md, hazard 16): bound to 127.0.0.1, no CORS, no update, a
+- Safe defaults (research/anchors.md, hazard 16): bound to 127.0.0.1, no CORS (`--cors` turns on
+  `Access-Control-Allow-Origin: *` and answers OPTIONS preflights), no update, a
   request body cap (413), a slow-client timeout (408 or the connection is dropped), a row cap whose
   truncation is visible (`X-Kgtool-Truncated` header, and a note on the HTML page), a cap on
   concurrent connections (503 when exceeded).
@@ -25,6 +26,7 @@ import json
 import os
 import pickle
 import queue
+import re
 import select
 import signal
 import socket
@@ -65,12 +67,12 @@ class ServeConfig:
     def __init__(self, *, data: Sequence[str] = (), store: str | None = None, host: str = "127.0.0.1",
                  port: int = 8890, timeout: float = 30.0, row_cap: int = 10000, workers: int = 2,
                  max_body: int = 1 << 20, client_timeout: float = 10.0, max_connections: int = 64,
-                 allow_from: bool = False, quiet: bool = False, web: bool = True,
+                 allow_from: bool = False, quiet: bool = False, web: bool = True, cors: bool = False,
                  base: str = "https://w3id.org/kgtool/", project: str | None = None) -> None:
         self.data, self.store, self.host, self.port = list(data), store, host, port
         self.timeout, self.row_cap, self.workers, self.max_body = timeout, row_cap, workers, max_body
         self.client_timeout, self.max_connections = client_timeout, max_connections
-        self.allow_from, self.quiet = allow_from, quiet
+        self.allow_from, self.quiet, self.cors = allow_from, quiet, cors
         self.web, self.base, self.project = web, base, project  # kgtool.web pages (docs/web.md)
 
     def to_json(self) -> str:
@@ -155,7 +157,7 @@ def execute(store: Any, lang: Any, union: bool, req: dict[str, Any], row_cap: in
             if fmt == "rdfxml":
                 ts = list(triples)
                 n = len(ts)
-                body = ox.serialize(ts, format=ox.RdfFormat.RDF_XML)
+                body = rdf_xml(ts, lang)
                 return {"status": 200, "fmt": fmt, "body": body, "truncated": flag[0], "n": n}
             n = output.write_graph(out, fmt, triples, lang, output.Prefixes())
             truncated = flag[0]
@@ -165,6 +167,22 @@ def execute(store: Any, lang: Any, union: bool, req: dict[str, Any], row_cap: in
         return {"status": 400, "message": f"syntax error: {' '.join(str(exc).split())}"}
     except (RuntimeError, ValueError, OSError) as exc:
         return {"status": 500, "message": f"query failed: {' '.join(str(exc).split())}"}
+
+
+_XML_LANG = re.compile(rb'(<[^<>]*\sxml:lang=")([^"]*)(")')
+
+
+def rdf_xml(triples: list[Any], lang: Any) -> bytes:
+    """RDF/XML with the language tags as the data wrote them (`zh-Hans`), like every other format.
+
+    pyoxigraph lowercases tags when it parses, and its writer has no hook, so the `xml:lang`
+    attributes of its output get their case back from `lang` (kgtool.output.LangCase). The pattern
+    only matches inside a start tag, which literal text cannot open (`<` is escaped there)."""
+    import pyoxigraph as ox  # noqa: PLC0415
+
+    body = ox.serialize(triples, format=ox.RdfFormat.RDF_XML)
+    return _XML_LANG.sub(lambda m: m.group(1) + lang(m.group(2).decode("ascii")).encode("ascii")
+                         + m.group(3), body)
 
 
 def worker_main() -> None:
@@ -424,6 +442,9 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.send_header("X-Content-Type-Options", "nosniff")
         self.send_header("Cache-Control", "no-store")
+        if self.server.cfg.cors:  # read-only public data, no credentials: any origin may read it
+            self.send_header("Access-Control-Allow-Origin", "*")
+            self.send_header("Access-Control-Expose-Headers", "X-Kgtool-Truncated, Warning")
         for k, v in (headers or {}).items():
             self.send_header(k, v)
         if self.close_connection:
@@ -464,7 +485,22 @@ class Handler(BaseHTTPRequestHandler):
                          "(SPARQL 1.1 Protocol query operation: GET or POST)",
                     {"Allow": "GET, HEAD, POST"})
 
-    do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _not_allowed
+    do_PUT = do_DELETE = do_PATCH = _not_allowed
+
+    def do_OPTIONS(self) -> None:
+        """A CORS preflight (`--cors` only; otherwise 405 like every other unsupported method)."""
+        if not self.server.cfg.cors:
+            self._not_allowed()
+            return
+        self._guard(self._options)
+
+    def _options(self) -> None:
+        self._route()
+        self._reply(204, b"", "text/plain; charset=utf-8", {
+            "Allow": "GET, HEAD, POST, OPTIONS",
+            "Access-Control-Allow-Methods": "GET, HEAD, POST, OPTIONS",
+            "Access-Control-Allow-Headers": "Accept, Content-Type",
+            "Access-Control-Max-Age": "600"})
 
     def _route(self) -> tuple[str, dict[str, list[str]]]:
         parts = urlsplit(self.path)
@@ -493,7 +529,7 @@ class Handler(BaseHTTPRequestHandler):
         if "query" not in params:
             accept = _accept_list(self.headers.get("Accept"))
             if accept and accept[0] in ("text/html", "application/xhtml+xml"):
-                self._reply(303, b"", "text/plain", {"Location": "/"})
+                self._reply(303, b"", "text/plain", {"Location": "/", "Vary": "Accept"})
                 return
             self._service_description(params)
             return
@@ -570,7 +606,7 @@ class Handler(BaseHTTPRequestHandler):
             kinds = GRAPH_TYPES if info.form in ("CONSTRUCT", "DESCRIBE") else SELECT_TYPES
             raise HttpError(406, "cannot produce any of the accepted types for a "
                                  f"{info.form or 'query'}; available: "
-                                 + ", ".join(dict.fromkeys(t for t, _ in kinds)))
+                                 + ", ".join(dict.fromkeys(t for t, _ in kinds)), {"Vary": "Accept"})
         req = {"query": text.text, "fmt": fmt,
                "default_graphs": params.get("default-graph-uri", []),
                "named_graphs": params.get("named-graph-uri", [])}
@@ -599,12 +635,13 @@ class Handler(BaseHTTPRequestHandler):
                         (params.get("format") or [None])[0])
         if fmt is None:
             raise HttpError(406, "the service description is RDF: accept text/turtle, "
-                                 "application/n-triples, application/ld+json or application/rdf+xml")
+                                 "application/n-triples, application/ld+json or application/rdf+xml",
+                            {"Vary": "Accept"})
         host = self.headers.get("Host") or f"{self.server.cfg.host}:{self.server.server_port}"
         ttl = service_description(f"http://{host}/sparql", self.server.graph_names)
         triples = [qd.triple for qd in ox.parse(ttl.encode("utf-8"), format=ox.RdfFormat.TURTLE)]
         if fmt == "rdfxml":
-            body = ox.serialize(triples, format=ox.RdfFormat.RDF_XML)
+            body = rdf_xml(triples, output.LangCase())
         else:
             out = io.StringIO()
             output.write_graph(out, fmt, triples, output.LangCase(), output.Prefixes({"sd": SD_NS}))
