@@ -185,7 +185,7 @@ def main() -> int:
     ok = (not errors and not werr and alive and abs(growth) <= 10
           and inproc["median"] <= 0.050 and remote["median"] <= 0.050)
     ms = 1000
-    print(f"| entity pages | renders | median | p95 |")
+    print("| entity pages | renders | median | p95 |")
     print("|---|---:|---:|---:|")
     print(f"| in process (Renderer) | {inproc['n']} ({len(iris)} entities x {args.repeat}) "
           f"| {inproc['median'] * ms:.1f} ms | {inproc['p95'] * ms:.1f} ms |")

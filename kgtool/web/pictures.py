@@ -155,7 +155,7 @@ def ontology(onto_store: Any, lang: Any, base: str, page: str) -> dict[str, Any]
         a, b = boxes[first], boxes[c]
         tree.append({"x": a["x"] + 8, "y1": a["y"] + 16, "y2": b["y"] + 8, "x2": b["x"]})
     right = max((b["x"] + b["w"] for b in boxes.values()), default=200) + 20
-    lanes = []
+    lanes: list[dict[str, Any]] = []
     props = {q.subject for q in onto_store.quads_for_pattern(None, DOMAIN, None)}
     for prop in sorted(props, key=lambda n: n.value):
         doms = [q.object for q in onto_store.quads_for_pattern(prop, DOMAIN, None)]

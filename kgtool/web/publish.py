@@ -25,7 +25,7 @@ import pyoxigraph as ox
 from kgtool import output
 from kgtool.errors import InputError, PolicyError
 from kgtool.web import querypage, urls
-from kgtool.web.render import Renderer
+from kgtool.web.render import CSP, Renderer
 from kgtool.web.site import Site, open_site
 
 MARKER = ".kgtool-site"
@@ -76,7 +76,7 @@ AddType application/sparql-results+xml .srx
 AddDefaultCharset utf-8
 AddCharset utf-8 .ttl .nt .jsonld .srj .srx .csv .tsv .css
 DirectoryIndex index.html
-Header set Content-Security-Policy "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+Header set Content-Security-Policy "{CSP}"
 Header set X-Content-Type-Options nosniff
 Header append Vary Accept
 ErrorDocument 404 /404.html
@@ -131,7 +131,7 @@ server {{
              application/n-triples nt; application/sparql-results+json srj;
              application/sparql-results+xml srx; text/csv csv; text/tab-separated-values tsv;
              image/svg+xml svg; }}
-    add_header Content-Security-Policy "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'" always;
+    add_header Content-Security-Policy "{CSP}" always;
     add_header X-Content-Type-Options nosniff always;
     add_header Vary Accept always;
     error_page 404 /404.html;

@@ -33,7 +33,7 @@ def named() -> list[dict[str, str]]:
 
 def run(renderer: Any, text: str) -> dict[str, Any]:
     """Policy check, then the runner; the answer as a table (or an error)."""
-    blank = {"error": None, "boolean": None, "form": None, "head": [], "rows": [],
+    blank: dict[str, Any] = {"error": None, "boolean": None, "form": None, "head": [], "rows": [],
              "truncated": False, "n": 0, "formats": (), "downloads": []}
     return {**blank, **_run(renderer, text)}
 
@@ -131,6 +131,6 @@ def label_search(renderer: Any, needle: str, page: str, limit: int = 2000) -> di
         tag = site.lang(lab.language) if lab.language else ""
         iri = b["s"]["value"]
         rows.append({"text": lab.value, "lang": tag, "iri": iri, "href": site.doc_href(page, iri)})
-    rows = sorted({(r["text"], r["lang"], r["iri"]): r for r in rows}.items())
-    out = [r for _, r in rows]
+    unique = {(r["text"], r["lang"], r["iri"]): r for r in rows}
+    out = [unique[k] for k in sorted(unique)]
     return {"q": needle, "rows": out[:limit], "truncated": len(out) > limit, "n": len(out)}

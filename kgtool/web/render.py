@@ -184,12 +184,12 @@ class Renderer:
                 return self.entity_or_source(iri, path) if ext == "html" else self.document(iri, ext)
         iri = self.site.base + path
         if path and self.site.exists(iri):
-            ext = negotiate_document(accept)
-            if ext is None:
+            chosen = negotiate_document(accept)
+            if chosen is None:
                 return Page(406, "text/plain; charset=utf-8",
                             b"error: 406 this thing has documents in text/html, text/turtle, "
                             b"application/ld+json and application/n-triples\n", {"Vary": "Accept"})
-            target = "/" + quote(urls.doc_path(path, ext), safe="/")
+            target = "/" + quote(urls.doc_path(path, chosen), safe="/")
             return Page(303, "text/plain; charset=utf-8",
                         f"303 See Other: {iri} is a thing, not a document\n".encode("utf-8"),
                         {"Location": target, "Vary": "Accept"})

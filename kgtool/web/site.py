@@ -29,7 +29,7 @@ OA = PREFIXES["oa"]
 HAS_SOURCE, HAS_SELECTOR = ox.NamedNode(OA + "hasSource"), ox.NamedNode(OA + "hasSelector")
 OA_START, OA_END, OA_EXACT = ox.NamedNode(OA + "start"), ox.NamedNode(OA + "end"), ox.NamedNode(OA + "exact")
 DERIVED = ox.NamedNode(PREFIXES["prov"] + "wasDerivedFrom")
-LABEL_PROPS = [ox.NamedNode(PREFIXES[p] + l) for p, l in (
+LABEL_PROPS = [ox.NamedNode(PREFIXES[prefix] + local) for prefix, local in (
     ("skos", "prefLabel"), ("rdfs", "label"), ("foaf", "name"), ("dct", "title"), ("eli", "title"))]
 ALT_LABEL = ox.NamedNode(PREFIXES["skos"] + "altLabel")
 MATCH_PROPS = [PREFIXES["skos"] + m for m in ("exactMatch", "closeMatch", "broadMatch",

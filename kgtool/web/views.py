@@ -14,8 +14,8 @@ import pyoxigraph as ox
 
 from kgtool.namespaces import PREFIXES
 from kgtool.web import pictures, urls
-from kgtool.web.site import (DERIVED, MATCH_PROPS, RDF_TYPE, AXIOM_PROPERTY, AXIOM_SOURCE,
-                             AXIOM_TARGET, Site, SourceInfo, Span)
+from kgtool.web.site import (AXIOM_PROPERTY, AXIOM_SOURCE, AXIOM_TARGET, MATCH_PROPS, RDF_TYPE,
+                             Site, SourceInfo, Span)
 
 CONTEXT_CHARS = 40   # characters of context around a span when no sentence bounds are known
 XSD = PREFIXES["xsd"]
