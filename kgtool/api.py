@@ -332,11 +332,11 @@ class Dataset:
     def from_endpoint(cls, url: str, *, graphs: Sequence[str] | None = None, auth: Any = None,
                       timeout: float = 60.0, log: Notify | None = None) -> "Dataset":
         """A remote SPARQL 1.1 endpoint. Queries are scoped to `graphs` (default: the pushed
-        facts graph; `[]` for the endpoint's own default graph). Credentials come from the
+        dataset's union graph, kgtool.dataset.UNION_GRAPH; `[]` for the endpoint's own default graph). Credentials come from the
         environment or netrc (`kgtool.remote.Auth.from_env`) unless `auth` is given."""
-        from kgtool import push  # noqa: PLC0415
+        from kgtool.dataset import UNION_GRAPH  # noqa: PLC0415 - the pushed dataset's union
 
-        return cls(endpoint=url, graphs=[push.FACTS_GRAPH] if graphs is None else graphs,
+        return cls(endpoint=url, graphs=[UNION_GRAPH] if graphs is None else graphs,
                    auth=auth, timeout=timeout, log=log)
 
     def __repr__(self) -> str:

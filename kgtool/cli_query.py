@@ -126,7 +126,8 @@ def _store_dir(store_opt: str | None, data: tuple[str, ...], with_graph: bool = 
 @store_option
 @click.option("--endpoint", default=None, metavar="URL",
               help="Run the query on this remote SPARQL endpoint instead (scoped to the pushed "
-                   "facts graph unless --graph/--all-graphs; --timeout is then the network "
+                   "dataset's union graph https://w3id.org/kgtool/graph/union unless "
+                   "--graph/--all-graphs; --timeout is then the network "
                    "timeout, 60 s by default; network and HTTP failures exit 6).")
 @click.option("--graph", "graphs", multiple=True, metavar="IRI",
               help="With --endpoint: scope the query to these graphs (default-graph-uri; "

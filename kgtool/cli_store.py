@@ -243,7 +243,7 @@ def push_cmd(endpoint: str, vendor: str, graph: str | None, data: tuple[str, ...
               help="Read the query from FILE (- for stdin).")
 @click.option("--graph", "graphs", multiple=True, metavar="IRI",
               help="Scope the query to these graphs (default-graph-uri; repeatable). Default: "
-                   "the pushed facts graph https://w3id.org/kgtool/graph/facts.")
+                   "the pushed dataset's union graph https://w3id.org/kgtool/graph/union.")
 @click.option("--all-graphs", is_flag=True,
               help="Do not scope: query the endpoint's own default graph (on some stores the "
                    "union of everything they hold).")

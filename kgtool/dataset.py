@@ -52,6 +52,13 @@ def materialize_union(store: Any) -> int:
     return sum(1 for _ in store.quads_for_pattern(None, None, None, union))
 
 
+def union_into_default(store: Any) -> None:
+    """An in-memory store's default graph made the distinct union of its named graphs (the
+    query path: `kgtool query --data x.trig`, `kgtool serve --data`). The named graphs stay,
+    for `GRAPH ?g` patterns."""
+    store.update("INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
+
+
 def has_union(store: Any) -> bool:
     import pyoxigraph as ox  # noqa: PLC0415
 
@@ -82,5 +89,5 @@ def query_kwargs(store: Any, default_graphs: Iterable[str] = (),
     return kwargs
 
 
-__all__ = ["GRAPH_BASE", "UNION_GRAPH", "LINKS_GRAPH", "ONTOLOGY_GRAPH", "DESCRIPTION_GRAPH",
+__all__ = ["union_into_default", "GRAPH_BASE", "UNION_GRAPH", "LINKS_GRAPH", "ONTOLOGY_GRAPH", "DESCRIPTION_GRAPH",
            "source_graph", "reference_graph", "materialize_union", "has_union", "query_kwargs"]

@@ -273,7 +273,10 @@ def stream_store(store_dir: str | Path, fmt: str, out: Callable[[bytes], object]
 
     st = kstore.open_store(store_dir, read_only=True)
     restore = ntstream.tag_restorer(kstore.read_meta(Path(store_dir)).get("langtags", {}))
-    graphs: list[Any] = sorted(st.named_graphs(), key=lambda g: str(g.value))
+    from kgtool.dataset import UNION_GRAPH  # noqa: PLC0415 - derived from the others: not exported
+
+    graphs: list[Any] = sorted((g for g in st.named_graphs() if g.value != UNION_GRAPH),
+                               key=lambda g: str(g.value))
     if next(iter(st.quads_for_pattern(None, None, None, ox.DefaultGraph())), None) is not None:
         graphs.insert(0, ox.DefaultGraph())
     extra_lines = [(p.iri, sorted(set(line.rstrip("\n") for line in _nt_lines(p.graph))))

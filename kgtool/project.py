@@ -16,7 +16,8 @@ from pathlib import Path
 from kgtool.errors import UsageError
 
 SEED_NAME = "songjiang-advanced-manufacturing.txt"
-BUILT_GRAPH = "songjiang.ttl"          # graph/songjiang.ttl: the built, committed graph
+BUILT_GRAPH = "songjiang.ttl"          # graph/songjiang.ttl: the built graph (union, Turtle)
+BUILT_DATASET = "songjiang.trig"       # graph/songjiang.trig: the built dataset (named graphs)
 SHARED_ENV = "KGTOOL_SHARED"           # where ../shared (reference datasets, competency questions) is
 
 _NAME_RE = re.compile(r'^\s*name\s*=\s*"kgtool"\s*$', re.MULTILINE)
@@ -79,7 +80,14 @@ class Project:
 
     @property
     def built_graph(self) -> Path:
+        """graph/songjiang.ttl: the union of the built dataset's data graphs, one Turtle graph."""
         return self.data_dir / "graph" / BUILT_GRAPH
+
+    @property
+    def built_dataset(self) -> Path:
+        """graph/songjiang.trig: the built dataset, one named graph per source, reference
+        dataset, links, description and ontology (kgtool.dataset). Every query path loads it."""
+        return self.data_dir / "graph" / BUILT_DATASET
 
     @property
     def exclusions(self) -> Path:

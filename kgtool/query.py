@@ -306,6 +306,13 @@ def load_store(sources: list[DataSource]) -> tuple[Any, output.LangCase, bool]:
             raise InputError(f"cannot parse RDF: {msg}", source=name, line=line, column=col) from None
         except OSError as exc:
             raise InputError(f"cannot read: {exc.strerror or exc}", source=name) from None
+    if union:
+        # Set semantics (kgtool.dataset): the engine's own union is a bag, so a triple two
+        # graphs share would match twice; the default graph becomes the distinct union instead.
+        from kgtool import dataset  # noqa: PLC0415 - names only
+
+        dataset.union_into_default(store)
+        union = False
     return store, lang, union
 
 
@@ -330,7 +337,8 @@ def default_sources(project: Project, *, rebuild: bool = False,
     given and the graph is stale, it gets `stale_warning`'s line."""
     if rebuild:
         raise ValueError("read commands never build: run `kgtool build` (kgtool.api.build)")
-    graph = project.built_graph
+    # The built dataset (named graphs, kgtool.dataset) when there is one, else the Turtle graph.
+    graph = project.built_dataset if project.built_dataset.is_file() else project.built_graph
     if notify is not None:
         note = stale_warning(project)
         if note:

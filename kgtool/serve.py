@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from kgtool.dataset import UNION_GRAPH  # names only: the dataset model
 from kgtool.errors import InputError, KgtoolError, PolicyError, UsageError
 
 WORKER_ENV = "KGTOOL_SERVE_WORKER"
@@ -133,8 +134,11 @@ def execute(store: Any, lang: Any, union: bool, req: dict[str, Any], row_cap: in
     from kgtool.namespaces import PREFIXES  # noqa: PLC0415
 
     kwargs: dict[str, Any] = {"prefixes": PREFIXES}
-    if req.get("default_graphs"):
-        kwargs["default_graph"] = [ox.NamedNode(g) for g in req["default_graphs"]]
+    defaults = list(req.get("default_graphs") or [])
+    if defaults == [UNION_GRAPH] and not store.contains_named_graph(ox.NamedNode(UNION_GRAPH)):
+        defaults = []  # in-memory data: the default graph is the union (kgtool.dataset)
+    if defaults:
+        kwargs["default_graph"] = [ox.NamedNode(g) for g in defaults]
     else:
         kwargs["use_default_graph_as_union"] = union
     if req.get("named_graphs"):

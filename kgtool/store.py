@@ -29,6 +29,7 @@ import pyoxigraph as ox
 
 from kgtool.errors import InputError, PolicyError, UsageError
 
+UNION_GRAPH = "https://w3id.org/kgtool/graph/union"   # = kgtool.dataset.UNION_GRAPH
 STORE_ENV = "KGTOOL_STORE"
 META_NAME = "kgtool-store.json"
 FORMATS = {"ttl": "ttl", "turtle": "ttl", "nt": "nt", "ntriples": "nt", "nq": "nq",
@@ -113,11 +114,21 @@ class UnionView:
 
     def __init__(self, store: Any) -> None:
         self.store = store
+        self._union: bool | None = None
 
     def query(self, query: str, **kwargs: Any) -> Any:
         if "default_graph" not in kwargs or kwargs["default_graph"] is None:
             kwargs.pop("default_graph", None)
-            kwargs["use_default_graph_as_union"] = True
+            if self._union is None:
+                from kgtool import dataset  # noqa: PLC0415 - names only
+
+                self._union = dataset.has_union(self.store)
+            if self._union:
+                # The materialised union (kgtool.dataset): set semantics, unlike the engine's.
+                kwargs.pop("use_default_graph_as_union", None)
+                kwargs["default_graph"] = [ox.NamedNode(UNION_GRAPH)]
+            else:
+                kwargs["use_default_graph_as_union"] = True
         return self.store.query(query, **kwargs)
 
     def __getattr__(self, name: str) -> Any:
@@ -140,12 +151,14 @@ def open_for_query(directory: str | os.PathLike[str]) -> tuple[Any, Any, bool]:
 
 
 def graphs(directory: str | os.PathLike[str]) -> list[tuple[str, int]]:
-    """The named graphs in the store with their triple counts (`(\"\", n)` for the default graph)."""
+    """The named graphs in the store with their triple counts (`(\"\", n)` for the default graph);
+    not the materialised union (`graph/union`, kgtool.dataset), which is derived from them."""
     st = open_store(directory, read_only=True)
     out = []
     for row in st.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g "
                         "ORDER BY ?g"):
-        out.append((row["g"].value, int(row["n"].value)))
+        if row["g"].value != UNION_GRAPH:
+            out.append((row["g"].value, int(row["n"].value)))
     n_default = int(next(iter(st.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")))["n"].value)
     if n_default:
         out.insert(0, ("", n_default))
@@ -153,10 +166,14 @@ def graphs(directory: str | os.PathLike[str]) -> list[tuple[str, int]]:
 
 
 def quads(directory: str | os.PathLike[str], graph: str | None = None) -> Iterator[Any]:
-    """Every quad (or those of one named graph), for export and push."""
+    """Every quad (or those of one named graph), for export and push; without a graph, not the
+    materialised union (`graph/union`), which repeats the others."""
     st = open_store(directory, read_only=True)
     g = ox.NamedNode(graph) if graph else None
-    return iter(st.quads_for_pattern(None, None, None, g))
+    found = st.quads_for_pattern(None, None, None, g)
+    if graph:
+        return iter(found)
+    return (q for q in found if getattr(q.graph_name, "value", None) != UNION_GRAPH)
 
 
 def dump_nquads(directory: str | os.PathLike[str]) -> bytes:
@@ -312,7 +329,12 @@ def load_files(directory: str | os.PathLike[str], paths: Sequence[str], *, graph
         summary.triples += max(n, 0)
     if any(t is None for _, _, t in plan):
         # Dataset or default-graph loads: count what the store holds now.
-        summary.triples = sum(n for _, n in _all_counts(st))
+        summary.triples = sum(n for g, n in _all_counts(st) if g != UNION_GRAPH)
+    # The default graph queries see: every distinct triple once (kgtool.dataset), rebuilt after
+    # every load so a replaced graph leaves nothing behind.
+    from kgtool import dataset  # noqa: PLC0415 - names only
+
+    dataset.materialize_union(st)
     st.flush()
     summary.seconds = time.perf_counter() - t0
     _write_meta(directory, meta)

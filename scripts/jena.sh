@@ -8,6 +8,9 @@
 #   scripts/jena.sh shacl ARGS...    run Jena's `shacl` command, e.g.
 #                                    scripts/jena.sh shacl validate --shapes s.ttl --data d.ttl
 #   scripts/jena.sh run CLASS ARGS   run any Jena main class (riotcmd.riot, arq.sparql, ...)
+#   scripts/jena.sh shacl-batch SHAPES DATA OUT [DATA OUT ...]
+#                                    validate several data files in one JVM (scripts/jena/ShaclBatch.java,
+#                                    run by Java's source launcher); each OUT gets the report as N-Triples
 #
 # The fix: Debian's jena-core.jar moved the shaded Xerces classes to `xerces.*` but left their
 # message bundles under org/apache/jena/ext/xerces/, so every tool dies at start-up with
@@ -70,5 +73,7 @@ case "$cmd" in
     classpath) install_if_missing; classpath ;;
     shacl) install_if_missing; exec "$JAVA" -cp "$(classpath)" shacl.shacl "$@" ;;
     run) install_if_missing; cls=$1; shift; exec "$JAVA" -cp "$(classpath)" "$cls" "$@" ;;
-    *) log "usage: scripts/jena.sh install | classpath | shacl ARGS... | run CLASS ARGS..."; exit 2 ;;
+    shacl-batch) install_if_missing
+        exec "$JAVA" -cp "$(classpath)" "$(dirname "$0")/jena/ShaclBatch.java" "$@" ;;
+    *) log "usage: scripts/jena.sh install | classpath | shacl ARGS... | run CLASS ARGS... | shacl-batch SHAPES DATA OUT..."; exit 2 ;;
 esac

@@ -38,7 +38,8 @@ def local() -> Any:
     from kgtool.namespaces import PREFIXES
     from kgtool.project import Project
 
-    store, _, union = q.load_store(q.default_sources(Project(ROOT, ROOT), rebuild=False))
+    # The same file the server fixture serves.
+    store, _, union = q.load_store([q.DataSource(str(ROOT / "graph" / "songjiang.ttl"))])
 
     def run(text: str) -> list[list[str]]:
         res = store.query(text, prefixes=PREFIXES, use_default_graph_as_union=union)
