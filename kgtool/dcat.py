@@ -9,7 +9,9 @@ The build adds, from the assembled graph:
 * `dct:temporal`: a `dct:PeriodOfTime` from the earliest to the latest `time:inXSDDate` of the time
   instants the facts refer to;
 * `dct:spatial`: the reference areas (`sdmx-dimension:refArea`) of the observations, typed
-  `dct:Location` as DCAT-AP's range asks.
+  `dct:Location` as DCAT-AP's range asks;
+* a `dct:title` for every concept scheme that has none (its `skos:prefLabel`s): DCAT-AP reads
+  every `skos:ConceptScheme` as a category scheme and requires a title.
 
 The data is the union of the data graphs (one per source, the links, the reference records; see
 kgtool/dataset.py), without the description graph (graph/dataset.ttl plus what is computed here)
@@ -23,7 +25,7 @@ from collections import Counter
 from typing import Mapping
 
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DCAT, DCTERMS, RDF, VOID, XSD
+from rdflib.namespace import DCAT, DCTERMS, RDF, SKOS, VOID, XSD
 from rdflib.term import Node
 
 from kgtool import namespaces
@@ -103,6 +105,12 @@ def describe(data: Graph, dataset: URIRef = DATASET) -> Graph:
         out.add((period, RDF.type, DCTERMS.PeriodOfTime))
         out.add((period, DCAT.startDate, Literal(str(dates[0]), datatype=XSD.date)))
         out.add((period, DCAT.endDate, Literal(str(dates[-1]), datatype=XSD.date)))
+    # DCAT-AP reads every skos:ConceptScheme as a category scheme, which needs a dct:title:
+    # the scheme's own labels serve.
+    for scheme in sorted({s for s, p, o in triples if p == RDF.type and o == SKOS.ConceptScheme}, key=str):
+        if (scheme, DCTERMS.title, None) not in data:
+            for label in sorted(data.objects(scheme, SKOS.prefLabel)):
+                out.add((scheme, DCTERMS.title, label))
     observations = {s for s, p, o in triples if p == RDF.type and o == OBSERVATION}
     areas = {o for s, p, o in triples if p == REF_AREA and s in observations}
     for area in sorted(areas, key=str):

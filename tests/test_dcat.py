@@ -82,6 +82,14 @@ def test_semic_shapes_no_violations_and_only_known_warnings(description: Graph) 
     assert {p for _, _, p in found} <= {str(DCAT.bbox), str(DCAT.centroid)}
 
 
+def test_semic_shapes_on_the_whole_built_graph(assembly) -> None:
+    """A harvester may read the whole graph: every concept scheme is then a DCAT-AP category
+    scheme (needs dct:title) and every skos:Concept a category (needs skos:prefLabel)."""
+    found = results(assembly.graph, semic_shapes())
+    assert [r for r in found if r[0] != "Warning"] == []
+    assert {p for _, _, p in found} <= {str(DCAT.bbox), str(DCAT.centroid)}
+
+
 def test_semic_shapes_on_the_hand_written_file() -> None:
     found = results(Graph().parse(ROOT / "graph" / "dataset.ttl"), semic_shapes())
     assert [r for r in found if r[0] != "Warning"] == []
