@@ -28,6 +28,7 @@ HOSTILE = """@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
 <https://w3id.org/kgtool/id/org/evil> a <https://w3id.org/kgtool/def/Enterprise> ;
     skos:prefLabel "<script>alert(1)</script>\\" onmouseover=\\"x"@en , "\\u202Eevil\\u0007名"@zh-Hans ;
     skos:exactMatch <javascript:alert(2)> ;
+    schema:address [ schema:name "a blank node" ; schema:geo [ schema:name "nested" ] ] ;
     prov:wasDerivedFrom <https://w3id.org/kgtool/id/span/0-12> .
 <https://w3id.org/kgtool/id/span/0-12> oa:hasSource <https://w3id.org/kgtool/id/source/evil> ;
     oa:hasSelector <https://w3id.org/kgtool/id/span/0-12/p> .
@@ -77,7 +78,8 @@ def test_documents_by_suffix(renderer: Renderer) -> None:
         assert SONGJIANG in subjects and any(s.startswith(SONGJIANG.replace("place/松江区", "span/"))
                                              for s in subjects)   # provenance travels along
     assert _page(renderer, "def/", "text/turtle").headers["Location"] == "/def/index.ttl"
-    assert _page(renderer, "def/District.html").status == 200
+    district = _page(renderer, "def/District.html")
+    assert district.status == 200 and b'href="../classes/kg/District.html" class="instances"' in district.body
     assert _page(renderer, "id/place/nowhere").status == 404
     assert _page(renderer, "id/place/nowhere.ttl").status == 404
 

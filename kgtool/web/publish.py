@@ -207,8 +207,9 @@ def publish(dest: str | os.PathLike[str], *, data: list[str], ontology: Path | N
     # dumps: the served data as sorted N-Triples and Turtle, the ontology, the DCAT record
     for fmt, name in (("nt", "dumps/graph.nt"), ("turtle", "dumps/graph.ttl")):
         out = io.StringIO()
-        output.write_graph(out, fmt, (q.triple for q in data_store.quads_for_pattern(
-            None, None, None, None)), site.lang, output.Prefixes())
+        triples = {ox.Triple(site.stable(q.subject), q.predicate, site.stable(q.object))
+                   for q in data_store.quads_for_pattern(None, None, None, None)}
+        output.write_graph(out, fmt, triples, site.lang, output.Prefixes())
         put(name, out.getvalue().encode("utf-8"))
     if ontology is not None and ontology.is_file():
         put("dumps/ontology.ttl", ontology.read_bytes())

@@ -108,7 +108,9 @@ def entity(site: Site, page: str, iri: str) -> dict[str, Any]:
     alt = [term(site, page, o) for o in site.objects(node, ox.NamedNode(PREFIXES["skos"] + "altLabel"))]
     types = [dict(term(site, page, t), index=urls.rel(page, urls.class_page(t.value)))
              for t in site.types(iri)]
-    return {"iri": iri, "labels": labels, "alt": alt, "types": types,
+    members = site.subjects(RDF_TYPE, node, limit=1)
+    instances = urls.rel(page, urls.class_page(iri)) if members else None
+    return {"iri": iri, "labels": labels, "alt": alt, "types": types, "instances": instances,
             "title": site.label(node)[0], "facts": facts, "props": list(props.values()),
             "matches": matches, "incoming": incoming, "docs": documents(site, page, iri),
             "picture": pictures.neighbourhood(site, page, iri)}
