@@ -16,7 +16,8 @@ The build adds, from the assembled graph:
 The data is the union of the data graphs (one per source, the links, the reference records; see
 kgtool/dataset.py), without the description graph (graph/dataset.ttl plus what is computed here)
 and the ontology: so the counts do not depend on themselves (a graph cannot hold its own triple
-count) and the build stays deterministic. Partition nodes get IRIs (`<dataset/songjiang-kg/class/kg-Town>`), never blank nodes.
+count) and the build stays deterministic. Partition nodes get IRIs
+(`<dataset/songjiang-kg/class/kg-Town>`), never blank nodes.
 """
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ from rdflib.namespace import DCAT, DCTERMS, RDF, SKOS, VOID, XSD
 from rdflib.term import Node
 
 from kgtool import namespaces
-from kgtool.dataset import GRAPH_BASE
+from kgtool.dataset import DESCRIPTION_GRAPH, ONTOLOGY_GRAPH, UNION_GRAPH
 
 DATASET = URIRef(namespaces.thing("dataset", "songjiang-kg"))
 TIME_IN_DATE = URIRef(namespaces.PREFIXES["time"] + "inXSDDate")
@@ -45,7 +46,7 @@ def local_key(iri: str) -> str:
     return "iri-" + hashlib.sha256(iri.encode("utf-8")).hexdigest()[:16]
 
 
-NOT_DATA = (GRAPH_BASE + "description", GRAPH_BASE + "ontology", GRAPH_BASE + "union")
+NOT_DATA = (DESCRIPTION_GRAPH, ONTOLOGY_GRAPH, UNION_GRAPH)
 
 
 def data_graph(graphs: Mapping[str, Graph]) -> Graph:
@@ -60,7 +61,7 @@ def data_graph(graphs: Mapping[str, Graph]) -> Graph:
 
 def add_description(graphs: dict[str, Graph]) -> None:
     """The build's hook: add the computed description of the data to the description graph."""
-    description = graphs.setdefault(GRAPH_BASE + "description", Graph(bind_namespaces="none"))
+    description = graphs.setdefault(DESCRIPTION_GRAPH, Graph(bind_namespaces="none"))
     description += describe(data_graph(graphs))
 
 
@@ -107,9 +108,10 @@ def describe(data: Graph, dataset: URIRef = DATASET) -> Graph:
         out.add((period, DCAT.endDate, Literal(str(dates[-1]), datatype=XSD.date)))
     # DCAT-AP reads every skos:ConceptScheme as a category scheme, which needs a dct:title:
     # the scheme's own labels serve.
-    for scheme in sorted({s for s, p, o in triples if p == RDF.type and o == SKOS.ConceptScheme}, key=str):
+    schemes = {s for s, p, o in triples if p == RDF.type and o == SKOS.ConceptScheme}
+    for scheme in sorted(schemes, key=str):
         if (scheme, DCTERMS.title, None) not in data:
-            for label in sorted(data.objects(scheme, SKOS.prefLabel)):
+            for label in sorted(data.objects(scheme, SKOS.prefLabel), key=lambda t: t.n3()):
                 out.add((scheme, DCTERMS.title, label))
     observations = {s for s, p, o in triples if p == RDF.type and o == OBSERVATION}
     areas = {o for s, p, o in triples if p == REF_AREA and s in observations}

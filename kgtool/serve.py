@@ -489,7 +489,7 @@ class Handler(BaseHTTPRequestHandler):
                          "(SPARQL 1.1 Protocol query operation: GET or POST)",
                     {"Allow": "GET, HEAD, POST"})
 
-    do_PUT = do_DELETE = do_PATCH = _not_allowed
+    do_PUT = do_DELETE = do_PATCH = _not_allowed  # noqa: N815 - http.server calls do_<METHOD>
 
     def do_OPTIONS(self) -> None:
         """A CORS preflight (`--cors` only; otherwise 405 like every other unsupported method)."""

@@ -26,6 +26,9 @@ PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 PREFIX qb:   <http://purl.org/linked-data/cube#>
 PREFIX xsd:  <http://www.w3.org/2001/XMLSchema#>
 PREFIX owl:  <http://www.w3.org/2002/07/owl#>
+PREFIX sdmx-dimension: <http://purl.org/linked-data/sdmx/2009/dimension#>
+PREFIX sdmx-attribute: <http://purl.org/linked-data/sdmx/2009/attribute#>
+PREFIX sdmx-measure: <http://purl.org/linked-data/sdmx/2009/measure#>
 """
 
 # Section 10.1 (phase 1) and 10.2 (phase 2) of the recommendation.
@@ -213,15 +216,14 @@ MUTATIONS = [
     ("an observation in two data sets", "",
      "<observation/a06> <http://purl.org/linked-data/cube#dataSet> <dataset/songjiang-article-statistics-area> .",
      "IC-1 unique data set"),
-    ("a dimension without range", "DELETE WHERE { <http://purl.org/linked-data/sdmx/2009/dimension#refPeriod> rdfs:range ?r }",
-     "", "IC-4 dimensions have range"),
-    ("a missing dimension value", f"DELETE WHERE {{ {M}a06> <http://purl.org/linked-data/sdmx/2009/dimension#refPeriod> ?p }}",
-     "", "IC-11 all dimensions required"),
-    ("a missing required attribute",
-     f"DELETE WHERE {{ {M}a06> <http://purl.org/linked-data/sdmx/2009/attribute#unitMeasure> ?u }}", "",
+    ("a dimension without range", "DELETE WHERE { sdmx-dimension:refPeriod rdfs:range ?r }", "",
+     "IC-4 dimensions have range"),
+    ("a missing dimension value", f"DELETE WHERE {{ {M}a06> sdmx-dimension:refPeriod ?p }}", "",
+     "IC-11 all dimensions required"),
+    ("a missing required attribute", f"DELETE WHERE {{ {M}a06> sdmx-attribute:unitMeasure ?u }}", "",
      "IC-13 required attributes"),
-    ("a missing measure", f"DELETE WHERE {{ {M}a06> <http://purl.org/linked-data/sdmx/2009/measure#obsValue> ?v }}",
-     "", "IC-14 all measures present"),
+    ("a missing measure", f"DELETE WHERE {{ {M}a06> sdmx-measure:obsValue ?v }}", "",
+     "IC-14 all measures present"),
     ("a code outside its code list", "",
      "<observation/a06> <https://w3id.org/kgtool/def/indicator> <concept/not-in-the-list> .\n"
      "<concept/not-in-the-list> a <http://www.w3.org/2004/02/skos/core#Concept> .",
