@@ -165,9 +165,25 @@ def sheet(store: Any, iri: str) -> Sheet:
         else:
             outgoing[PREFIXES["prov"] + "wasDerivedFrom"].append((d, lab(d)))
     s.spans.sort()
-    s.outgoing = dict(sorted(outgoing.items()))
-    s.incoming = dict(sorted(incoming.items()))
+    # Sorted, not in the store's order, so the same data always gives the same sheet.
+    s.types.sort(key=_order)
+    s.labels.sort(key=_order)
+    s.outgoing = {p: sorted(v, key=lambda x: _order(x[0])) for p, v in sorted(outgoing.items())}
+    s.incoming = {p: sorted(v, key=lambda x: _order(x[0])) for p, v in sorted(incoming.items())}
     return s
+
+
+_LANG_RANK = {"zh-hans": 0, "zh": 1, "en": 2}
+
+
+def _order(term: Any) -> tuple[int, int, str]:
+    """IRIs, then blank nodes, then literals (zh-Hans first, then en, then the rest); then text."""
+    if isinstance(term, ox.NamedNode):
+        return (0, 0, term.value)
+    if isinstance(term, ox.BlankNode):
+        return (1, 0, term.value)
+    lang = (getattr(term, "language", None) or "").lower()
+    return (2, _LANG_RANK.get(lang, 3) if lang else 4, str(term))
 
 
 def write_text(out: TextIO, sh: Sheet, lang: output.LangCase) -> None:
