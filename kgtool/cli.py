@@ -82,6 +82,7 @@ COMMANDS: dict[str, str] = {
     "load": "kgtool.cli_store:load_cmd",
     "serve": "kgtool.cli_store:serve_cmd",
     "push": "kgtool.cli_store:push_cmd",
+    "dump": "kgtool.cli_dump:dump_cmd",
     "remote-query": "kgtool.cli_store:remote_query_cmd",
     "source": "kgtool.cli_sources:source_cmd",
     "conflicts": "kgtool.cli_sources:conflicts_cmd",

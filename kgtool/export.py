@@ -40,6 +40,7 @@ from kgtool.output import XSD_STRING, quote_string
 from kgtool.project import Project
 
 GRAPH_BASE = "https://w3id.org/kgtool/graph/"
+UNION_GRAPH = GRAPH_BASE + "union"  # = kgtool.dataset.UNION_GRAPH: derived from the others
 GRAPH_IRIS = {"facts": GRAPH_BASE + "facts", "ontology": GRAPH_BASE + "ontology",
               "shapes": GRAPH_BASE + "shapes"}
 FORMATS = ("turtle", "nt", "trig", "nq", "jsonld", "xml")
@@ -111,9 +112,65 @@ def collect(project: Project, what: str, data: Sequence[str] = (),
 
             parts.extend(split_sources(kgtool.store.rdflib_graph(store_dir)))
         else:
-            parts.extend(split_sources(_parse_all(_data_paths(project, data))))
-    parts.extend(_schema_parts(project, what))
+            paths = _data_paths(project, data)
+            triples = [p for p in paths if kio.guess_format(p) not in ("trig", "nquads")]
+            if triples:
+                parts.extend(split_sources(_parse_all(triples)))
+            for p in paths:
+                if p not in triples:
+                    parts.extend(dataset_parts(p))
+    have = {p.iri for p in parts}
+    parts.extend(p for p in _schema_parts(project, what) if p.iri not in have)
     return [Part(p.key, p.iri, stable_rdf.canonical(p.graph)) for p in parts]
+
+
+def dataset_parts(path: Path | str) -> list[Part]:
+    """One part per named graph of a TriG/N-Quads file (the built dataset, kgtool.dataset),
+    lexical forms as written and tags as spelled; the materialised union graph is left out
+    (it is derived from the others), default-graph triples are split by source.
+
+    Read with pyoxigraph, which keeps lexical forms (rdflib's TriG parser turns bare `2.60`
+    into `2.6`); language tags are restored to the file's spelling with `output.LangCase`."""
+    import pyoxigraph as ox  # noqa: PLC0415
+    from rdflib import BNode, Literal  # noqa: PLC0415
+
+    from kgtool import output  # noqa: PLC0415
+
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}", source=str(path)) from None
+    lang = output.LangCase()
+    lang.add_from_text(raw.decode("utf-8", "replace"))
+    fmt = ox.RdfFormat.TRIG if kio.guess_format(path) == "trig" else ox.RdfFormat.N_QUADS
+    try:
+        quads = ox.parse(raw, format=fmt, base_iri=Path(path).resolve().as_uri())
+        graphs: dict[str, Graph] = {}
+
+        def term(t: Any) -> Any:
+            if isinstance(t, ox.NamedNode):
+                return URIRef(t.value)
+            if isinstance(t, ox.BlankNode):
+                return BNode(t.value)
+            if t.language:
+                return Literal(t.value, lang=lang(t.language))
+            dt = t.datatype.value
+            return Literal(t.value, datatype=None if dt == XSD_STRING else URIRef(dt))
+
+        for q in quads:
+            g = "" if isinstance(q.graph_name, ox.DefaultGraph) else q.graph_name.value
+            if g == UNION_GRAPH:
+                continue
+            if g not in graphs:
+                graphs[g] = Graph(bind_namespaces="none")
+            graphs[g].add((term(q.subject), term(q.predicate), term(q.object)))
+    except SyntaxError as exc:
+        raise InputError(f"cannot parse RDF: {' '.join(str(exc).split())}", source=str(path)) from None
+    parts = split_sources(graphs.pop("")) if "" in graphs else []
+    for iri in sorted(graphs):
+        key = iri[len(GRAPH_BASE):] if iri.startswith(GRAPH_BASE) else iri
+        parts.append(Part(key, iri, graphs[iri]))
+    return parts
 
 
 def _check_what(what: str, data: Sequence[str], store_dir: str | Path | None) -> None:
@@ -273,8 +330,6 @@ def stream_store(store_dir: str | Path, fmt: str, out: Callable[[bytes], object]
 
     st = kstore.open_store(store_dir, read_only=True)
     restore = ntstream.tag_restorer(kstore.read_meta(Path(store_dir)).get("langtags", {}))
-    from kgtool.dataset import UNION_GRAPH  # noqa: PLC0415 - derived from the others: not exported
-
     graphs: list[Any] = sorted((g for g in st.named_graphs() if g.value != UNION_GRAPH),
                                key=lambda g: str(g.value))
     if next(iter(st.quads_for_pattern(None, None, None, ox.DefaultGraph())), None) is not None:

@@ -356,3 +356,34 @@ def test_push_450k_cut_midway_keeps_the_old_graph_and_resumes(virtuoso: dict[str
                                                               tmp_path: Path) -> None:
     """The size of the article graph plus the NBS division graph (450,411 triples)."""
     _push_cut_midway(virtuoso, tmp_path, 100_000, 450_411, 50_000)
+
+
+def test_bulk_load_of_a_dump(virtuoso: dict[str, str], real_project: Any) -> None:
+    """`kgtool dump` into a folder the server may read (DirsAllowed), then the dump's own
+    virtuoso-load.sql through isql-vt: every graph holds the manifest's count."""
+    import json
+
+    from kgtool import remote
+
+    target = Path(virtuoso["VT_DIR"]) / "dump"
+    r = _kgtool(["dump", str(target), "--project", str(real_project.root)])
+    assert r.returncode == 0, r.stderr
+    manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
+    try:
+        out = subprocess.run(["isql-vt", f"127.0.0.1:{virtuoso['VT_SQL_PORT']}", "dba", "dba",
+                              str(target / "virtuoso-load.sql")], capture_output=True, text=True,
+                             timeout=300)
+        # isql-vt exits 0 even when a statement fails: check what it printed.
+        assert out.returncode == 0 and "Error" not in out.stdout + out.stderr, out.stdout[-2000:]
+        rows = remote.query_endpoint(
+            virtuoso["VT_ENDPOINT"], "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } "
+            "FILTER(STRSTARTS(STR(?g), 'https://w3id.org/kgtool/graph/')) } GROUP BY ?g",
+            "SELECT", timeout=120)
+        counts = {r["g"].value: int(r["n"].value) for r in rows}
+        for g, info in manifest["graphs"].items():
+            assert counts.get(g) == info["triples"], g
+    finally:
+        for g in manifest["graphs"]:
+            remote.Client(remote.Auth(), 60).request(
+                "POST", virtuoso["VT_ENDPOINT"], f"DROP SILENT GRAPH <{g}>".encode(),
+                {"Content-Type": "application/sparql-update"})
