@@ -1,6 +1,7 @@
 """`kgtool propose`: draft the facts of a new document for a curator (kgtool.propose)."""
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -57,7 +58,10 @@ def propose_cmd(source: str, output: Path | None, published: str | None, diff: b
     proj = project_mod.locate(project)
     inputs = default_inputs(proj, graph=not no_graph,
                             reference=False if no_reference else (reference or True))
-    draft = propose_source(proj, source, published=published, inputs=inputs)
+    draft = propose_source(proj, source, published=published, inputs=inputs,
+                           progress=_progress if sys.stderr.isatty() else None)
+    if sys.stderr.isatty():
+        click.echo("\r\033[K", err=True, nl=False)
     if diff:
         graphs = list(against) or ([proj.built_graph] if proj.built_graph.is_file() else [])
         curated = compare.load_curated(graphs)
@@ -72,6 +76,11 @@ def propose_cmd(source: str, output: Path | None, published: str | None, diff: b
     else:
         io.atomic_write(output, text.encode("utf-8"))
         click.echo(f"{output}: {len(draft.proposals)} proposals", err=True)
+
+
+def _progress(stage: str, done: int, total: int) -> None:
+    """One self-overwriting stderr line (only on a terminal): `propose: statistics 500/14000`."""
+    click.echo(f"\rpropose: {stage} {done}/{total}\033[K", err=True, nl=False)
 
 
 def _diff_line(p: "Proposal") -> str:

@@ -228,3 +228,32 @@ def test_a_registered_source_key(cli_run) -> None:
     assert result.exit_code == 0, result.output
     assert "sdmx-measure:obsValue 3726.3" in result.output
     assert "<event/2025-07-22-全体会议>" in result.output          # 7月22日 … 全体会议召开
+
+
+def test_progress_is_reported_by_stage() -> None:
+    seen: list[tuple[str, int, int]] = []
+    src = SourceText("t", "t.txt", "2024年,企业12家。" * 1200, dt.date(2025, 1, 1))
+    propose_text(src, NO_INPUTS, progress=lambda stage, done, total: seen.append((stage, done, total)))
+    stages = [s for s, _, _ in seen]
+    assert stages[0] == "mentions" and "statistics" in stages and "events" in stages
+    assert ("statistics", 1200, 1200) in seen and ("statistics", 500, 1200) in seen
+
+
+def test_progress_bar_only_on_a_terminal(tmp_path: Path) -> None:
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    src = tmp_path / "a.txt"
+    src.write_text("2024年,全区集聚规上工业企业1718家。", encoding="utf-8")
+    exe = [sys.executable, "-m", "kgtool", "propose", str(src), "--no-reference", "--no-graph"]
+    master, slave = pty.openpty()
+    done = subprocess.run([*exe, "-o", str(tmp_path / "t.ttl")], stderr=slave, stdout=subprocess.DEVNULL,
+                          timeout=120)
+    os.close(slave)
+    shown = os.read(master, 65536).decode("utf-8", "replace")
+    os.close(master)
+    assert done.returncode == 0 and "propose: statistics 1/1" in shown
+    piped = subprocess.run([*exe, "-o", str(tmp_path / "p.ttl")], capture_output=True, text=True, timeout=120)
+    assert piped.returncode == 0 and "propose:" not in piped.stderr

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from kgtool.project import Project
 from kgtool.propose import draft as _draft
@@ -46,17 +47,19 @@ def default_inputs(project: Project, *, graph: bool = True, reference: Path | No
                   industry if industry.is_dir() else None)
 
 
-def propose_text(src: SourceText, inputs: Inputs) -> Draft:
-    """The draft of an already read source."""
+def propose_text(src: SourceText, inputs: Inputs, *,
+                 progress: Callable[[str, int, int], None] | None = None) -> Draft:
+    """The draft of an already read source; `progress(stage, done, total)` is told how far it is."""
     rules = _rules.load()
     names = _draft.load_names(inputs.graph, inputs.divisions, inputs.industry, rules)
     ctx = _draft.Context(names=names, published=src.published, source_key=src.key,
-                         source_label=src.label)
+                         source_label=src.label, progress=progress)
     return _draft.build(src.text, rules, ctx)
 
 
 def propose_source(project: Project, source: str, *, published: str | None = None,
-                   inputs: Inputs | None = None) -> Draft:
+                   inputs: Inputs | None = None,
+                   progress: Callable[[str, int, int], None] | None = None) -> Draft:
     """Read `source` (a registered key or a text file) and draft its facts."""
     src = resolve(project, source, published)
-    return propose_text(src, inputs or default_inputs(project))
+    return propose_text(src, inputs or default_inputs(project), progress=progress)

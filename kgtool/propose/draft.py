@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Callable, Iterator
 from pathlib import Path
 
 from kgtool.propose import events as events_mod
@@ -29,6 +30,7 @@ class Context:
     published: dt.date | None = None
     source_key: str = "draft"
     source_label: str = ""
+    progress: Callable[[str, int, int], None] | None = None   # (stage, done, total), for a tty
 
 
 def _sentence_of(sents: list[Sentence], pos: int) -> Sentence:
@@ -47,6 +49,17 @@ class _Builder:
         self.ct, self.sents, self.rules, self.ctx = ct, sents, rules, ctx
         self.proposals: dict[str, Proposal] = {}
         self.skipped: list[str] = []
+
+    def sents_for(self, stage: str) -> Iterator[Sentence]:
+        """The sentences, reporting progress every 500 (and at the end) when asked to."""
+        report = self.ctx.progress
+        total = len(self.sents)
+        for i, sentence in enumerate(self.sents):
+            if report and i % 500 == 0:
+                report(stage, i, total)
+            yield sentence
+        if report:
+            report(stage, total, total)
 
     def span(self, start: int, end: int, what: str) -> Span | None:
         s = quotes.verified(self.ct, start, end, _sentence_of(self.sents, start))
@@ -91,6 +104,8 @@ def build(source: str, rules: Rules, ctx: Context) -> Draft:
     pattern_orgs = [_pattern_org(name, known, rules) for _, _, name in mentions.organisations(text, rules)]
     pattern_orgs += [gazetteer.Name(title, f"document/{title}", ("kg:PolicyDocument",), "pattern", 0.6)
                      for _, _, title in mentions.titles(text)]
+    if ctx.progress:
+        ctx.progress("mentions", 0, 1)
     found = mentions.tile(text, ctx.names + pattern_orgs)
     home = _home_district(found)
     if home is not None and home.match:
@@ -180,7 +195,7 @@ def _statistics(b: _Builder, home: gazetteer.Name | None) -> None:
         if target:
             scopes[word] = target
     number = 0
-    for sentence in b.sents:
+    for sentence in b.sents_for("statistics"):
         found = statistics.find(sentence, b.rules, b.ctx.published, scopes)
         keys: dict[int, str] = {}
         for st in found:
@@ -248,7 +263,7 @@ def _number(value: str) -> str:
 
 
 def _events(b: _Builder) -> None:
-    for sentence in b.sents:
+    for sentence in b.sents_for("events"):
         for ev in events_mod.find(sentence, b.rules, b.ctx.published):
             key = f"event/{ev.period}-{ev.noun}"
             p = b.proposals.get(key) or Proposal(key, "event", [ev.cls], label=None, confidence=0.6)

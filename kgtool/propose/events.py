@@ -29,8 +29,8 @@ def find(sentence: Sentence, rules: Rules, published: dt.date | None) -> list[Ev
     """At most one event per dated sentence: the first event noun after its first date."""
     events = rules.section("events")
     nouns: dict[str, str] = events.get("nouns", {})
-    noun_re = re.compile(f"(?:{rules.alternation('events', 'nouns')})")
-    verb_re = re.compile(f"(?:{rules.alternation('events', 'verbs')})")
+    noun_re = rules.compiled("event-noun", lambda r: re.compile(f"(?:{r.alternation('events', 'nouns')})"))
+    verb_re = rules.compiled("event-verb", lambda r: re.compile(f"(?:{r.alternation('events', 'verbs')})"))
     phrases = timeexpr.find(sentence.text, rules)
     dated = [p for p in phrases if p.month is not None or p.relative is None and p.year is not None]
     for p in dated:

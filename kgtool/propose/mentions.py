@@ -59,10 +59,14 @@ def tile(text: str, names: list[Name]) -> list[Mention]:
                 candidates.append(Mention(i, i + len(n.surface), n))
     taken = layer = _longest_first(candidates, len(text))
     for _ in range(3):                      # names inside names, a few levels deep
+        cover = [-1] * len(text)            # which mention of the last layer covers a position
+        for i, t in enumerate(layer):
+            cover[t.start:t.end] = [i] * (t.end - t.start)
         chosen = {(t.start, t.end, t.name.key) for t in taken}
-        inner = [c for c in candidates if (c.start, c.end, c.name.key) not in chosen and not c.name.short
-                 and any(t.start <= c.start and c.end <= t.end and t.name.key != c.name.key
-                         for t in layer)]
+        inner = [c for c in candidates
+                 if (c.start, c.end, c.name.key) not in chosen and not c.name.short
+                 and cover[c.start] >= 0 and cover[c.start] == cover[c.end - 1]
+                 and layer[cover[c.start]].name.key != c.name.key]
         layer = _longest_first(inner, len(text))
         if not layer:
             break

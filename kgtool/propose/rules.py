@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from kgtool.errors import InputError
 
@@ -32,6 +32,13 @@ class Rules:
 
     units: tuple[Unit, ...]          # longest surface first
     data: dict[str, Any]
+    _compiled: dict[str, "re.Pattern[str]"] = field(default_factory=dict, compare=False, repr=False)
+
+    def compiled(self, name: str, build: "Callable[[Rules], re.Pattern[str]]") -> "re.Pattern[str]":
+        """The regex `build(self)`, compiled once per Rules (a run), under `name`."""
+        if name not in self._compiled:
+            self._compiled[name] = build(self)
+        return self._compiled[name]
 
     def section(self, name: str) -> dict[str, Any]:
         return self.data.get(name, {})

@@ -148,17 +148,17 @@ def find(sentence: Sentence, rules: Rules, published: dt.date | None,
     blocked_after = tuple(numbers.get("blocked_after", []))
     skip_values = set(numbers.get("skip_chinese_values", []))
     times = timeexpr.find(text, rules)
-    ranks = list(_rank_pattern(rules).finditer(text))
+    ranks = list(rules.compiled("rank", _rank_pattern).finditer(text))
     rank_spans = [(m.start(), m.end()) for m in ranks]
     approx = {**rules.section("approximation").get("before", {}),
               **rules.section("approximation").get("between", {}),
               **rules.section("approximation").get("after", {})}
     growth_cues = rules.section("growth").get("cues", {})
-    growth_re = re.compile(f"(?:{rules.alternation('growth', 'cues')})$")
-    effect_re = re.compile(f"(?:{rules.alternation('change', 'effect_cues')})$")
+    growth_re = rules.compiled("growth", lambda r: re.compile(f"(?:{r.alternation('growth', 'cues')})$"))
+    effect_re = rules.compiled("effect", lambda r: re.compile(f"(?:{r.alternation('change', 'effect_cues')})$"))
     undated = rules.longest_first("time", "undated_cues")
     stats: list[Stat] = []
-    for m in _number_pattern(rules).finditer(text):
+    for m in rules.compiled("number", _number_pattern).finditer(text):
         s, e = m.start(), m.end()
         core_start = m.start("num") if m.group("num") else m.start("den")
         if any(a <= core_start < b for a, b in rank_spans):

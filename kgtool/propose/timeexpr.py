@@ -59,7 +59,7 @@ def find(text: str, rules: Rules) -> list[TimePhrase]:
     rel_years: dict[str, int] = rules.section("time").get("relative_years", {})
     part_keys: dict[str, str] = rules.section("time").get("parts_of_month", {})
     out: list[TimePhrase] = []
-    for m in _pattern(rules).finditer(text):
+    for m in rules.compiled("time", _pattern).finditer(text):
         if not m.group(0) or (not (m.group("y") or m.group("rel"))
                               and m.start() > 0 and text[m.start() - 1] in "0123456789年个第"):
             continue
