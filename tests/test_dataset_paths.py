@@ -165,3 +165,20 @@ def test_every_named_query_is_the_same_on_every_path(
         extra = ["--endpoint", url]            # kgtool's client, no --graph/--all-graphs
     different = [q for q in QUERIES if answer([q, *extra], project.data_dir) != reference[q]]
     assert not different, f"{path}: answers differ from the in-memory dataset for {different}"
+
+
+def test_reference_records_are_not_repeated(real_project: Project) -> None:
+    """Each reference record (a code, its labels, its parent) is in its reference dataset's graph
+    and nowhere else in the built dataset."""
+    st = ox.Store()
+    st.load(path=str(real_project.built_dataset), format=ox.RdfFormat.TRIG)
+    graphs = {g.value for g in st.named_graphs()}
+    references = {g for g in graphs if "/graph/reference/" in g}
+    assert {g.rsplit("/", 1)[-1] for g in references} >= {"nbs-division-2023", "gbt4754-2017"}
+    for ref in references:
+        records = {q.triple for q in st.quads_for_pattern(None, None, None, ox.NamedNode(ref))}
+        assert records
+        for other in graphs - {ref}:
+            repeated = [t for t in records if t in {q.triple for q in st.quads_for_pattern(
+                t.subject, t.predicate, t.object, ox.NamedNode(other))}]
+            assert not repeated, f"{other} repeats records of {ref}: {repeated[:3]}"
