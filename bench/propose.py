@@ -7,6 +7,7 @@ run with the curated graph's labels as a dictionary and without them (patterns a
 data only), because on the article itself the graph's labels are the answer key.
 
     .venv/bin/python bench/propose.py            # prints a Markdown table
+    .venv/bin/python bench/propose.py --scale    # ... and times a 2 MB generated text
 """
 from __future__ import annotations
 
@@ -64,5 +65,34 @@ def main() -> None:
                     print(f"    missed entity {e.key}", file=sys.stderr)
 
 
+def scale() -> None:
+    """Time a generated text just under the 2 MiB input limit (the article repeated with its
+    numbers and years varied, so sentences differ); nothing is written into the checkout."""
+    import resource
+    import tempfile
+
+    from kgtool.propose.source import MAX_BYTES
+
+    base = ARTICLE[1].read_text(encoding="utf-8")
+    parts, n = [], 0
+    while sum(len(p.encode()) for p in parts) + len(base.encode()) < MAX_BYTES:
+        n += 1
+        parts.append(base.replace("2024年", f"{1900 + n % 100}年").replace("1718家", f"{1000 + n}家"))
+    text = "".join(parts)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "big.txt"
+        path.write_text(text, encoding="utf-8")
+        src = SourceText("big", str(path), read_text_file(path, str(path)), parse_published("2025"))
+        start, cpu = time.perf_counter(), time.process_time()
+        draft = propose_text(src, default_inputs(locate(ROOT)))
+        wall, used = time.perf_counter() - start, time.process_time() - cpu
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"scale: {len(text.encode()) / 1e6:.2f} MB ({len(text)} characters, {n} copies): "
+          f"{len(draft.proposals)} proposals, {len(draft.skipped)} skipped, {wall:.1f} s wall, "
+          f"{used:.1f} s CPU, peak RSS {rss:.0f} MiB")
+
+
 if __name__ == "__main__":
     main()
+    if "--scale" in sys.argv:
+        scale()
