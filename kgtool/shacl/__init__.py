@@ -104,5 +104,7 @@ def run_plan(store: Any, plan: Plan) -> list[Result]:
 
 
 def validate_store(store: Any, shapes: ShapesGraph) -> list[Result]:
-    """Validate the default graph of `store` against `shapes`."""
-    return run_plan(store, compile_shapes(shapes))
+    """Validate the data in `store` (kgtool.shacl.data's layout) against `shapes`."""
+    subclass = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#subClassOf")
+    hierarchy = any(True for g in CORE_VIEW for _ in store.quads_for_pattern(None, subclass, None, g))
+    return run_plan(store, compile_shapes(shapes, hierarchy=hierarchy))

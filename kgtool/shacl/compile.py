@@ -114,10 +114,15 @@ def term(t: Any) -> str:
 
 
 class Compiler:
-    def __init__(self, sg: ShapesGraph) -> None:
+    """`hierarchy`: the data has rdfs:subClassOf triples. Without any, SHACL's "instance of C"
+    (rdf:type/rdfs:subClassOf* C) is just rdf:type C, a much cheaper pattern."""
+
+    def __init__(self, sg: ShapesGraph, *, hierarchy: bool = True) -> None:
         self.sg = sg
         self.ids: dict[Any, str] = {}
         self.counter = 0
+        self.type_path = f"{RDF_TYPE}/{SUBCLASS}*" if hierarchy else RDF_TYPE
+        self.focus_of: dict[Any, Any] = {}     # a property shape with one owner uses its foci
 
     # -- helpers -----------------------------------------------------------------------------
 
@@ -131,6 +136,7 @@ class Compiler:
         return self.ids[shape]
 
     def focus(self, shape: Any) -> str:
+        shape = self.focus_of.get(shape, shape)
         return f"GRAPH {FOCUS} {{ ?this {FOCUS} {self.shape_iri(shape)} }}"
 
     def sh(self, shape: Any, name: str) -> list[Any]:
@@ -203,7 +209,7 @@ class Compiler:
     def value_expr(self, shape: Any, name: str, arg: Any, v: str) -> str:
         """SPARQL boolean: the value `v` satisfies constraint `name` with parameter `arg`."""
         if name == "class":
-            return f"EXISTS {{ {v} {RDF_TYPE}/{SUBCLASS}* {term(arg)} }}"
+            return f"EXISTS {{ {v} {self.type_path} {term(arg)} }}"
         if name == "datatype":
             return f"COALESCE({self.datatype(v, arg)}, false)"
         if name == "nodeKind":
@@ -318,7 +324,7 @@ class Compiler:
     def targets(self, shape: Any) -> list[str]:
         out = []
         for c in self.sh(shape, "targetClass"):
-            out.append(f"?this {RDF_TYPE}/{SUBCLASS}* {term(c)} .")
+            out.append(f"?this {self.type_path} {term(c)} .")
         nodes = self.sh(shape, "targetNode")
         if nodes:
             out.append("VALUES ?this { " + " ".join(term(stand_in(n)) for n in nodes) + " }")
@@ -353,6 +359,10 @@ class Compiler:
         for prop in sorted(owners, key=str):
             self.check_known(prop)
             if self.deactivated(prop):
+                continue
+            if len(owners[prop]) == 1:
+                self.focus_of[prop] = owners[prop][0]
+                checks += self.property_checks(prop)
                 continue
             values = " ".join(self.shape_iri(o) for o in owners[prop])
             updates.append(f"INSERT {{ GRAPH {FOCUS} {{ ?this {FOCUS} {self.shape_iri(prop)} }} }} "
@@ -470,5 +480,5 @@ def _where_brace(tokens: list[Any]) -> int | None:
     return None
 
 
-def compile_shapes(sg: ShapesGraph) -> Plan:
-    return Compiler(sg).plan()
+def compile_shapes(sg: ShapesGraph, *, hierarchy: bool = True) -> Plan:
+    return Compiler(sg, hierarchy=hierarchy).plan()

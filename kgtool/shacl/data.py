@@ -89,9 +89,64 @@ def rdf_format(path: str) -> Any:
     return fmt
 
 
+def _mentions_collapsed(path: str) -> bool:
+    """Whether the file's bytes name any collapsed datatype at all (read in 1 MiB chunks)."""
+    names = [name.encode() for name in (*INTEGER_DERIVED, "dateTimeStamp")]
+    keep = max(len(n) for n in names)
+    tail = b""
+    with open(path, "rb") as fh:
+        while True:
+            chunk = fh.read(1 << 20)
+            if not chunk:
+                return False
+            window = tail + chunk
+            if any(n in window for n in names):
+                return True
+            tail = window[-keep:]
+
+
+def _separate_collapsed(store: Any, quads: Iterable[Any]) -> None:
+    """After a fast load into the default graph: move each triple whose literal the store
+    collapsed into the stand-in and canonical graphs (unless the data also states it with the
+    canonical datatype itself)."""
+    default = ox.DefaultGraph()
+    moved, genuine = [], set()
+    for q in quads:
+        o = q.object
+        if type(o) is ox.Literal:
+            dt = o.datatype.value
+            if dt in COLLAPSED:
+                moved.append(q)
+            elif dt == XSD + "integer" or dt == XSD + "dateTime":
+                genuine.add((q.subject, q.predicate, o.value))
+    for q in moved:
+        original = q.object
+        store.add(ox.Quad(q.subject, q.predicate,
+                          ox.Literal(original.value, datatype=COLLAPSED[original.datatype.value]), STANDIN_GRAPH))
+        store.add(ox.Quad(q.subject, q.predicate, original, CANONICAL_GRAPH))
+        # the default graph holds the store's form of it (canonical, or verbatim if ill-formed)
+        for stored in list(store.quads_for_pattern(q.subject, q.predicate, None, default)):
+            o = stored.object
+            if type(o) is ox.Literal and o.datatype.value in (XSD + "integer", XSD + "dateTime",
+                                                              original.datatype.value) \
+                    and _same_value(o, original) and (q.subject, q.predicate, o.value) not in genuine:
+                store.remove(stored)
+
+
+def _same_value(stored: Any, original: Any) -> bool:
+    if stored.value == original.value:
+        return True
+    try:
+        return stored.datatype.value == XSD + "integer" and int(stored.value) == int(original.value.strip())
+    except ValueError:
+        return False
+
+
 def load_files(store: Any, paths: Iterable[str | os.PathLike[str]]) -> None:
     """Parse RDF files into `store` (all graphs merged into the default graph).
 
+    Fast path: pyoxigraph loads the file itself; only when the file names a collapsed datatype
+    is it parsed a second time to move those triples (module docstring).
     InputError (exit 3) with the file, line and column when a file cannot be read or parsed;
     PolicyError (exit 4) for RDF/XML with a DOCTYPE (pyoxigraph expands internal entities)."""
     for path in paths:
@@ -103,10 +158,13 @@ def load_files(store: Any, paths: Iterable[str | os.PathLike[str]]) -> None:
                 if b"<!doctype" in data.lower():
                     raise PolicyError("DOCTYPE declarations are refused in RDF/XML input (entity "
                                       "expansion)", source=name)
-                quads = ox.parse(input=data, format=fmt)
+                store.extend(_triples(ox.parse(input=data, format=fmt)))
+            elif fmt.supports_datasets:
+                store.extend(_triples(ox.parse(path=name, format=fmt)))
             else:
-                quads = ox.parse(path=name, format=fmt)
-            store.extend(_triples(quads))
+                store.load(path=name, format=fmt)
+                if _mentions_collapsed(name):
+                    _separate_collapsed(store, ox.parse(path=name, format=fmt))
         except FileNotFoundError:
             raise InputError("no such file", source=name) from None
         except IsADirectoryError:
