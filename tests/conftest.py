@@ -85,14 +85,27 @@ def run_kgtool(args: list[str], cwd: Path, env: dict[str, str] | None = None,
                           capture_output=True, text=True, timeout=timeout)
 
 
+def run_installer(*args: str) -> str:
+    """Run an idempotent installer script of scripts/ (exit 77: cannot be set up here) and return
+    its stdout. Skips on 77, except under CI=true, where a missing tool must fail the test."""
+    root = Path(__file__).resolve().parent.parent
+    r = subprocess.run(["bash", str(root / "scripts" / args[0]), *args[1:]], capture_output=True,
+                       text=True, timeout=900)
+    if r.returncode == 77 and os.environ.get("CI", "").lower() != "true":
+        pytest.skip(f"scripts/{args[0]} cannot set up its tool here: {r.stderr.strip()[-300:]}")
+    assert r.returncode == 0, f"scripts/{args[0]} failed ({r.returncode}): {r.stderr[-2000:]}"
+    return r.stdout
+
+
 @pytest.fixture(scope="session")
 def peers_venv() -> Path:
     """The venv of the peer tools that check our outputs (sssom-py, owlready2 + HermiT), made by
-    scripts/peers.sh outside the product's dependencies. Missing under CI=true is a failure."""
-    root = Path(__file__).resolve().parent.parent
-    r = subprocess.run(["bash", str(root / "scripts" / "peers.sh")], capture_output=True, text=True,
-                       timeout=900)
-    if r.returncode == 77 and os.environ.get("CI") != "true":
-        pytest.skip(f"peer tools cannot be set up here: {r.stderr.strip()[-300:]}")
-    assert r.returncode == 0, f"scripts/peers.sh failed ({r.returncode}): {r.stderr[-2000:]}"
-    return Path(r.stdout.strip().splitlines()[-1])
+    scripts/peers.sh outside the product's dependencies."""
+    return Path(run_installer("peers.sh").strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="session")
+def jena_sh() -> Path:
+    """scripts/jena.sh with Apache Jena installed (Debian's libapache-jena-java)."""
+    run_installer("jena.sh", "install")
+    return Path(__file__).resolve().parent.parent / "scripts" / "jena.sh"
