@@ -257,3 +257,27 @@ def test_progress_bar_only_on_a_terminal(tmp_path: Path) -> None:
     assert done.returncode == 0 and "propose: statistics 1/1" in shown
     piped = subprocess.run([*exe, "-o", str(tmp_path / "p.ttl")], capture_output=True, text=True, timeout=120)
     assert piped.returncode == 0 and "propose:" not in piped.stderr
+
+
+def test_rules_are_data(tmp_path: Path) -> None:
+    import shutil
+
+    folder = tmp_path / "rules"
+    shutil.copytree(rules_mod.RULES_DIR, folder)
+    text = "2024年,全区新增生产设备300台。"
+    ctx = draft_mod.Context(published=dt.date(2025, 1, 1))
+    assert not _stats(draft_mod.build(text, rules_mod.load(folder), ctx))
+    with (folder / "units.tsv").open("a", encoding="utf-8") as handle:
+        handle.write("台\tunit:NUM\tcount\tmachines\n")
+    found = _stats(draft_mod.build(text, rules_mod.load(folder), ctx))
+    assert list(found) == [("300", "unit:NUM", "2024")]
+
+
+def test_malformed_rules_are_an_input_error(tmp_path: Path) -> None:
+    import shutil
+
+    folder = tmp_path / "rules"
+    shutil.copytree(rules_mod.RULES_DIR, folder)
+    (folder / "patterns.toml").write_text("[numbers\n", encoding="utf-8")
+    with pytest.raises(InputError, match="malformed rules"):
+        rules_mod.load(folder)
