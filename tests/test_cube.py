@@ -241,3 +241,15 @@ def test_duplicate_observation_is_caught() -> None:
     # a copy of a06 with the same dimension values, in the same data set
     store.update(PREFIXES + f"INSERT {{ {M}zz> ?p ?o }} WHERE {{ {M}a06> ?p ?o }}")
     assert "IC-12 no duplicate observations" in violated(store)
+
+
+def test_hierarchy_templates_are_instantiated_and_catch_unreachable_codes() -> None:
+    """IC-20/21 run once per qb:parentChildProperty; the data has no hierarchical code list, so a
+    broken copy declares one whose root reaches none of the codes used."""
+    hcl = """<scheme/企业类别> a <http://purl.org/linked-data/cube#HierarchicalCodeList> ;
+        <http://purl.org/linked-data/cube#hierarchyRoot> <concept/nowhere> ;
+        <http://purl.org/linked-data/cube#parentChildProperty> <http://www.w3.org/2004/02/skos/core#narrower> ."""
+    bad = violated(load(extra_turtle=hcl))
+    narrower = "<http://www.w3.org/2004/02/skos/core#narrower>"
+    assert f"IC-20 codes from hierarchy {narrower}" in bad
+    assert f"IC-21 codes from hierarchy (inverse) {narrower}" in bad
