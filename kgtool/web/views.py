@@ -14,8 +14,8 @@ import pyoxigraph as ox
 
 from kgtool.namespaces import PREFIXES
 from kgtool.web import pictures, urls
-from kgtool.web.site import (AXIOM_PROPERTY, AXIOM_SOURCE, AXIOM_TARGET, MATCH_PROPS, RDF_TYPE,
-                             Site, SourceInfo, Span)
+from kgtool.web.site import (AXIOM_PROPERTY, AXIOM_SOURCE, AXIOM_TARGET, LABEL_PROPS, MATCH_PROPS,
+                             RDF_TYPE, Site, SourceInfo, Span)
 
 CONTEXT_CHARS = 40   # characters of context around a span when no sentence bounds are known
 XSD = PREFIXES["xsd"]
@@ -111,9 +111,17 @@ def entity(site: Site, page: str, iri: str) -> dict[str, Any]:
     members = site.subjects(RDF_TYPE, node, limit=1)
     instances = urls.rel(page, urls.class_page(iri)) if members else None
     return {"iri": iri, "labels": labels, "alt": alt, "types": types, "instances": instances,
-            "title": site.label(node)[0], "facts": facts, "props": list(props.values()),
+            "title": site.label(node)[0], "facts": facts,
+            "props": sorted(props.values(), key=_property_order),
             "matches": matches, "incoming": incoming, "docs": documents(site, page, iri),
             "picture": pictures.neighbourhood(site, page, iri)}
+
+
+def _property_order(row: dict[str, Any]) -> tuple[int, str]:
+    """rdf:type, then the labels, then the rest by their CURIE."""
+    iri = row["p"]["iri"]
+    first = 0 if iri == RDF_TYPE.value else 1 if any(iri == p.value for p in LABEL_PROPS) else 2
+    return (first, row["p"]["curie"])
 
 
 def _link_notes(site: Site, page: str, s: Any, p: Any, o: Any) -> list[dict[str, Any]]:
