@@ -16,7 +16,6 @@ the staleness check on the query path stays light.
 """
 from __future__ import annotations
 
-import hashlib
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -233,6 +232,8 @@ def read_text(project: "Project", src: Source, *, verify: bool = True) -> tuple[
         raise InputError(f"no such file (source {src.key!r} in seeds/{REGISTRY_NAME})",
                          source=name) from None
     if verify:
+        import hashlib  # noqa: PLC0415 - not on the query path (OpenSSL load)
+
         digest = hashlib.sha256(data).hexdigest()
         if digest != src.sha256:
             raise InputError(f"checksum mismatch: the file's SHA-256 is {digest}, seeds/"
@@ -317,6 +318,8 @@ def add(project: "Project", file: Path, meta: dict[str, str]) -> Source:
         line = data[:exc.start].count(b"\n") + 1
         raise InputError(f"not valid UTF-8 (byte {exc.start}); convert it first, e.g. "
                          "`iconv -f GB18030 -t UTF-8`", source=str(file), line=line) from None
+    import hashlib  # noqa: PLC0415 - not on the query path (OpenSSL load)
+
     digest = hashlib.sha256(data).hexdigest()
     rec = {k: v for k, v in meta.items() if v not in (None, "")}
     rec.setdefault("file", Path(file).name)
