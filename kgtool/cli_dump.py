@@ -39,7 +39,7 @@ def dump_cmd(directory: str, store_opt: str | None, data: tuple[str, ...], part_
     \b
     Examples:
       kgtool dump /tmp/kg-dump
-      kgtool dump /data/dump --store /data/kg --part-size 5000000
+      kgtool dump /tmp/kg-dump-store --store /data/kg --part-size 2000
       kgtool dump /tmp/kg-dump --check
     """
     from kgtool import dump as dm
