@@ -98,6 +98,8 @@ FORMATS: tuple[Format, ...] = (
            "RDF/XML", ("xml", "rdf", "rdf+xml", "xml-rdf", "owl")),
 )
 
+FORMAT: dict[str, Format] = {f.name: f for f in FORMATS}   # by canonical name
+
 
 def formats(kind: Kind | None = None) -> Iterator[Format]:
     """Every format (of one kind)."""
@@ -162,5 +164,5 @@ def require(name: str, *, kind: Kind | None = None, allowed: tuple[str, ...] | N
     return fmt
 
 
-__all__ = ["FORMATS", "Format", "Kind", "RDF", "RESULTS", "formats", "from_extension",
+__all__ = ["FORMAT", "FORMATS", "Format", "Kind", "RDF", "RESULTS", "formats", "from_extension",
            "from_media_type", "lookup", "names", "require"]

@@ -23,9 +23,11 @@ RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 XSD_STRING = XSD + "string"
 
+# What this module writes itself, by kgtool.formats name: every results format; of the RDF
+# formats, the ones that keep the project's prefixes and the data's tag case (the others go
+# through pyoxigraph's serializer, kgtool.api.Triples).
 SELECT_FORMATS = ("table", "csv", "tsv", "json", "jsonl", "xml")
 GRAPH_FORMATS = ("turtle", "nt", "jsonld")
-ALL_FORMATS = SELECT_FORMATS + GRAPH_FORMATS
 
 
 def _json() -> Any:

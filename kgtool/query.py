@@ -25,9 +25,8 @@ from typing import Any, Callable, TextIO
 
 import pyoxigraph as ox
 
-from kgtool import formats, output, sparql_policy
-from kgtool.errors import (InputError, KgtoolError, PolicyError, QueryTimeout, RemoteError,
-                           UsageError)
+from kgtool import formats, output, oxreader, sparql_policy
+from kgtool.errors import InputError, KgtoolError, QueryTimeout, RemoteError, UsageError
 from kgtool.namespaces import ID, PREFIXES
 from kgtool.project import Project
 
@@ -249,23 +248,15 @@ class DataSource:
 
     def rdf_format(self) -> Any:
         """The pyoxigraph RdfFormat, from `fmt` (kgtool.formats) or the file extension."""
-        if self.fmt:
-            return formats.require(self.fmt, kind=formats.RDF, what="--data-format").rdf_format()
-        if self.path == "-":
+        if self.path == "-" and not self.fmt:
             raise UsageError("--data - (stdin) needs --data-format", source="--data")
-        fmt = formats.from_extension(self.path)
-        if fmt is None:
-            raise UsageError(f"cannot tell the RDF format of {self.path} from its extension; "
-                             "use .ttl .nt .nq .trig .rdf .jsonld or --data-format", source="--data")
-        return fmt.rdf_format()
-
-
-_OX_POS = r"line (\d+)(?: between)? column[s]? (\d+)|at line (\d+) between columns (\d+)"
+        return oxreader.rdf_format(self.path, self.fmt, what="--data-format")
 
 
 def load_store(sources: list[DataSource]) -> tuple[Any, output.LangCase, bool]:
-    """Load sources into an in-memory pyoxigraph Store; also the tags seen, and whether any
-    source holds named graphs (then the default graph is queried as their union)."""
+    """Load sources into an in-memory pyoxigraph Store (through kgtool.oxreader, the reader
+    every pyoxigraph loader shares); also the tags seen, and whether any source holds named
+    graphs (then the default graph is queried as their union)."""
     store = ox.Store()
     lang = output.LangCase()
     union = False
@@ -273,39 +264,17 @@ def load_store(sources: list[DataSource]) -> tuple[Any, output.LangCase, bool]:
         fmt = src.rdf_format()
         union = union or fmt.supports_datasets
         name = "<stdin>" if src.path == "-" else src.path
-        try:
-            is_xml = fmt == ox.RdfFormat.RDF_XML
-            if src.content is not None:
-                data = src.content
-            else:
-                size = os.path.getsize(src.path)
-                data = None
-                if size <= LANG_SCAN_LIMIT or is_xml:
-                    with open(src.path, "rb") as fh:
-                        data = fh.read()
-            if is_xml and data is not None and b"<!doctype" in data.lower():
-                # pyoxigraph expands internal entities: a "billion laughs" DTD never finishes.
-                raise PolicyError("DOCTYPE declarations are refused in RDF/XML input (entity "
-                                  "expansion)", source=name)
-            if data is not None:
-                lang.add_from_text(data.decode("utf-8", "replace"))
-                store.load(input=data, format=fmt, base_iri=None)
-            else:
-                store.load(path=src.path, format=fmt)
-        except FileNotFoundError:
-            raise InputError("no such file", source=name) from None
-        except IsADirectoryError:
-            raise InputError("is a directory, not an RDF file", source=name) from None
-        except SyntaxError as exc:
-            msg = " ".join(str(exc).split())
-            m = re.search(_OX_POS, msg)
-            line = col = None
-            if m:
-                line = int(m.group(1) or m.group(3))
-                col = int(m.group(2) or m.group(4))
-            raise InputError(f"cannot parse RDF: {msg}", source=name, line=line, column=col) from None
-        except OSError as exc:
-            raise InputError(f"cannot read: {exc.strerror or exc}", source=name) from None
+        data = src.content
+        if data is None:
+            try:
+                small = os.path.getsize(src.path) <= LANG_SCAN_LIMIT
+            except OSError:
+                small = True   # read_bytes reports it
+            if small:
+                data = oxreader.read_bytes(src.path, name)
+        if data is not None:
+            lang.add_from_text(data.decode("utf-8", "replace"))
+        oxreader.load(store, fmt, name, data=data, path=src.path)
     if union:
         # Set semantics (kgtool.dataset): the engine's own union is a bag, so a triple two
         # graphs share would match twice; the default graph becomes the distinct union instead.
@@ -358,8 +327,12 @@ class UnsupportedQuery(InputError, RuntimeError):
 
 
 def prepare(query: QueryText, *, allow_service: bool = False,
-            allow_from: bool = False) -> sparql_policy.QueryInfo:
-    """Lex the query, apply the policy and check prefixes, before any data is loaded."""
+            allow_from: bool = False, parse: bool = True) -> sparql_policy.QueryInfo:
+    """Lex the query, apply the policy and check prefixes, before any data is loaded.
+
+    `parse=False` stops after the lexer's checks: `kgtool serve` parses in its worker processes,
+    never in the server process. A query outside the lexer's safe envelope is first parsed in a
+    forked child (kgtool.contained), so an engine crash becomes an InputError, not ours."""
     info = sparql_policy.analyse(query.text, query.source)
     sparql_policy.check(info, allow_service=allow_service, allow_from=allow_from,
                         source=query.source)
@@ -369,7 +342,15 @@ def prepare(query: QueryText, *, allow_service: bool = False,
         raise QuerySyntaxError(f"undeclared prefix {prefix + ':'!r} in {bad.text!r} (add "
                                f"PREFIX {prefix}: <...>)", source=query.source, line=bad.line,
                                column=bad.column, text=query.text)
-    if not allow_service:
+    if parse and not sparql_policy.within_safe_envelope(info):
+        from kgtool import contained  # noqa: PLC0415 - only for big queries
+
+        if not contained.survives(lambda: ox.Store().query(query.text, prefixes=PREFIXES,
+                                                           base_iri=ID)):
+            raise InputError(f"the query engine crashes on this query ({len(info.tokens)} tokens,"
+                             f" nesting depth {info.depth}): too large or too deeply chained; "
+                             "simplify it", source=query.source, line=1, column=1)
+    if parse and not allow_service:
         # Parse now, against an empty store, so a syntax error is reported before any data is
         # loaded or rebuilt. pyoxigraph parses eagerly and evaluates lazily; nothing is iterated.
         execute(ox.Store(), query, None, False)
@@ -410,18 +391,18 @@ def execute(store: Any, query: QueryText, subs: dict[Any, Any] | None, union: bo
 
 
 def choose_format(fmt: str | None, form: str | None, tty: bool) -> str:
-    """The output format: the one asked for if it suits the query form, else the default."""
+    """The output format's name (kgtool.formats): the one asked for if it suits the query form
+    (aliases such as ttl, srj, text accepted), else the default; UsageError when it does not."""
     graph_form = form in ("CONSTRUCT", "DESCRIBE")
     if fmt is None:
         return "turtle" if graph_form else ("table" if tty else "tsv")
-    fmt = {"ttl": "turtle", "ntriples": "nt", "json-ld": "jsonld", "text": "table",
-           "srj": "json", "srx": "xml"}.get(fmt, fmt)
+    known = formats.lookup(fmt, kind=formats.RDF if graph_form else formats.RESULTS)
     allowed = output.GRAPH_FORMATS if graph_form else output.SELECT_FORMATS
-    if fmt not in allowed:
+    if known is None or known.name not in allowed:
         kind = "CONSTRUCT/DESCRIBE" if graph_form else "SELECT/ASK"
         raise UsageError(f"--format {fmt} does not fit a {kind} query; use one of "
                          f"{', '.join(allowed)}", source="--format")
-    return fmt
+    return known.name
 
 
 def _clean_engine_message(msg: str) -> str:

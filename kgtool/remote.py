@@ -31,13 +31,15 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from kgtool import formats
 from kgtool.errors import RemoteError, UsageError
 
 USER_ENV, PASSWORD_ENV, TOKEN_ENV, NETRC_ENV = (
     "KGTOOL_ENDPOINT_USER", "KGTOOL_ENDPOINT_PASSWORD", "KGTOOL_ENDPOINT_TOKEN", "KGTOOL_NETRC")
-RESULTS_XML = "application/sparql-results+xml"
-RESULTS_JSON = "application/sparql-results+json"
-N_TRIPLES = "application/n-triples"
+# The exact formats asked of endpoints, from the one format table.
+RESULTS_XML = formats.FORMAT["xml"].media_type        # application/sparql-results+xml
+RESULTS_JSON = formats.FORMAT["json"].media_type      # application/sparql-results+json
+N_TRIPLES = formats.FORMAT["nt"].media_type           # application/n-triples
 MAX_GET_URL = 4000
 USER_AGENT = "kgtool"
 
@@ -347,16 +349,23 @@ def parse_response(resp: Response, form: str | None) -> Any:
     """A pyoxigraph result from a response: QuerySolutions, a bool (ASK) or a list of triples."""
     import pyoxigraph as ox  # noqa: PLC0415
 
+    from kgtool import oxreader  # noqa: PLC0415
+    from kgtool.errors import InputError, PolicyError  # noqa: PLC0415
+
     ctype = resp.content_type
     try:
         if form in ("CONSTRUCT", "DESCRIBE"):
-            fmt = ox.RdfFormat.from_media_type(ctype) or ox.RdfFormat.N_TRIPLES
-            return [q.triple for q in ox.parse(resp.body, format=fmt)]
-        rfmt = ox.QueryResultsFormat.from_media_type(ctype) or ox.QueryResultsFormat.XML
+            known = formats.from_media_type(ctype, kind=formats.RDF)
+            fmt = known.rdf_format() if known else ox.RdfFormat.N_TRIPLES
+            return [q.triple for q in oxreader.parse(resp.body, fmt, "the endpoint's answer")]
+        known = formats.from_media_type(ctype, kind=formats.RESULTS)
+        rfmt = known.results_format() if known and known.name in ("json", "xml", "csv", "tsv") \
+            else ox.QueryResultsFormat.XML
         result = ox.parse_query_results(resp.body, format=rfmt)
-    except (SyntaxError, ValueError) as exc:
+    except (SyntaxError, ValueError, InputError, PolicyError) as exc:
+        msg = exc.message if isinstance(exc, (InputError, PolicyError)) else str(exc)
         raise RemoteError(f"cannot parse the endpoint's answer ({ctype or 'no type'}): "
-                          f"{' '.join(str(exc).split())[:200]}") from None
+                          f"{' '.join(msg.split())[:200]}") from None
     if isinstance(result, ox.QueryBoolean):
         return bool(result)
     return result

@@ -32,9 +32,6 @@ from kgtool.errors import InputError, PolicyError, UsageError
 UNION_GRAPH = "https://w3id.org/kgtool/graph/union"   # = kgtool.dataset.UNION_GRAPH
 STORE_ENV = "KGTOOL_STORE"
 META_NAME = "kgtool-store.json"
-FORMATS = {"ttl": "ttl", "turtle": "ttl", "nt": "nt", "ntriples": "nt", "nq": "nq",
-           "nquads": "nq", "trig": "trig", "rdf": "rdf", "xml": "rdf", "rdfxml": "rdf",
-           "owl": "rdf", "jsonld": "jsonld", "json": "jsonld"}
 
 
 def store_dir(option: str | os.PathLike[str] | None) -> Path | None:
@@ -44,13 +41,11 @@ def store_dir(option: str | os.PathLike[str] | None) -> Path | None:
 
 
 def rdf_format(path: str, fmt: str | None = None) -> Any:
-    """The pyoxigraph format for `path` (from `fmt`, else the extension); UsageError if unknown."""
-    key = (fmt or Path(path).suffix.lstrip(".")).lower()
-    ext = FORMATS.get(key)
-    if ext is None:
-        raise UsageError(f"cannot tell the RDF format of {path}; use .ttl .nt .nq .trig .rdf "
-                         ".jsonld or --format", source=path)
-    return ox.RdfFormat.from_extension(ext)
+    """The pyoxigraph format for `path` (from `fmt`, else the extension); UsageError if unknown.
+    Names and extensions are those of the one format table (kgtool.formats, kgtool.oxreader)."""
+    from kgtool import oxreader  # noqa: PLC0415 - pyoxigraph + stdlib, as here
+
+    return oxreader.rdf_format(path, fmt)
 
 
 def file_graph_iri(path: str | os.PathLike[str]) -> str:
@@ -311,7 +306,9 @@ def load_files(directory: str | os.PathLike[str], paths: Sequence[str], *, graph
             st.bulk_load(path=p, format=f, base_iri=Path(p).resolve().as_uri(),
                          to_graph=to_graph)
         except SyntaxError as exc:
-            raise InputError(f"cannot parse RDF: {' '.join(str(exc).split())}", source=p) from None
+            from kgtool.oxreader import syntax_error  # noqa: PLC0415 - the shared error form
+
+            raise syntax_error(exc, p) from None
         except OSError as exc:
             raise InputError(f"cannot load: {' '.join(str(exc).split())}", source=p) from None
         meta.setdefault("langtags", {}).update(tags)

@@ -21,7 +21,7 @@ from kgtool.errors import PolicyError, QueryTimeout, UsageError
 from conftest import ROOT
 
 SMALL = ROOT / "tests" / "fixtures" / "query" / "small.ttl"
-DOCTESTED = ("kgtool", "kgtool.api", "kgtool.formats", "kgtool.query", "kgtool.remote")
+DOCTESTED = ("kgtool", "kgtool.api", "kgtool.formats", "kgtool.oxreader", "kgtool.query", "kgtool.remote")
 
 
 @pytest.mark.parametrize("module", DOCTESTED)

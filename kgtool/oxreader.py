@@ -1,0 +1,114 @@
+"""The pyoxigraph side of kgtool's one RDF reader (kgtool.io is the rdflib side).
+
+Every loader that parses RDF with pyoxigraph (`query --data`, `describe`/`stats` data, `load`,
+`push` files, answers of remote endpoints) goes through these functions, so they all:
+
+* name formats the same way (`kgtool.formats`: a name, alias or the file's extension);
+* refuse a DOCTYPE in RDF/XML (pyoxigraph expands internal entities: a "billion laughs" document
+  never finishes) and never fetch anything (pyoxigraph has no network access);
+* report a syntax error as one `InputError` line with the file and the real position (the
+  start of the offending token; pyoxigraph's "between line 3 column 11 and line 4 column 1"
+  becomes 3:11).
+
+It imports pyoxigraph and the standard library only: `kgtool query` loads it on every start.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from kgtool import formats
+from kgtool.errors import InputError, PolicyError, UsageError
+
+_POSITION = re.compile(r"line (\d+)(?: between)? column[s]? (\d+)|at line (\d+) between columns (\d+)")
+_DOCTYPE = re.compile(rb"<!doctype", re.I)
+
+
+def rdf_format(path: str, fmt: str | None = None, *, what: str = "--format") -> Any:
+    """The pyoxigraph RdfFormat of `path`: `fmt` (any name of kgtool.formats) or its extension.
+
+    >>> rdf_format("a.ttl") == ox.RdfFormat.TURTLE, rdf_format("-", "ntriples") == ox.RdfFormat.N_TRIPLES
+    (True, True)
+    """
+    if fmt:
+        return formats.require(fmt, kind=formats.RDF, what=what).rdf_format()
+    known = formats.from_extension(path)
+    if known is None:
+        raise UsageError(f"cannot tell the RDF format of {path} from its extension; use .ttl .nt "
+                         f".nq .trig .rdf .jsonld or {what}", source=path)
+    return known.rdf_format()
+
+
+def read_bytes(path: str | Path, source: str | None = None) -> bytes:
+    """A file's bytes, with the one-line errors every loader gives."""
+    name = source or str(path)
+    try:
+        return Path(path).read_bytes()
+    except FileNotFoundError:
+        raise InputError("no such file", source=name) from None
+    except IsADirectoryError:
+        raise InputError("is a directory, not an RDF file", source=name) from None
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}", source=name) from None
+
+
+def check_safe(data: bytes, fmt: Any, source: str) -> None:
+    """PolicyError (exit 4) for what must never be parsed: a DOCTYPE in RDF/XML."""
+    if fmt == ox.RdfFormat.RDF_XML and _DOCTYPE.search(data):
+        raise PolicyError("DOCTYPE declarations are refused in RDF/XML input (entity expansion)",
+                          source=source)
+
+
+def syntax_error(exc: Exception, source: str) -> InputError:
+    """pyoxigraph's parse error as one InputError line at the start of the offending token.
+
+    >>> str(syntax_error(SyntaxError("Parser error between line 3 column 11 and line 4 column 1: "
+    ...                               "Unexpected end of file"), "a.ttl"))
+    'a.ttl:3:11: cannot parse RDF: Unexpected end of file'
+    """
+    msg = " ".join(str(exc).split())
+    m = _POSITION.search(msg)
+    line = col = None
+    if m:
+        line = int(m.group(1) or m.group(3))
+        col = int(m.group(2) or m.group(4))
+        msg = re.sub(r"^Parser error (?:between|at) [^:]*: ", "", msg)
+        msg = re.sub(r" \(line \d+\)$", "", msg)
+    return InputError(f"cannot parse RDF: {msg}", source=source, line=line, column=col)
+
+
+def parse(data: bytes, fmt: Any, source: str) -> list[Any]:
+    """The quads of `data` (checked with `check_safe`; errors from `syntax_error`)."""
+    check_safe(data, fmt, source)
+    try:
+        return list(ox.parse(data, format=fmt))
+    except SyntaxError as exc:
+        raise syntax_error(exc, source) from None
+
+
+def load(store: Any, fmt: Any, source: str, *, data: bytes | None = None,
+         path: str | None = None) -> None:
+    """Load `data` (or the file `path`, streamed: big files are never read into memory here)
+    into a pyoxigraph Store, with the same checks and errors as `parse`."""
+    try:
+        if data is not None:
+            check_safe(data, fmt, source)
+            store.load(input=data, format=fmt, base_iri=None)
+        else:
+            if fmt == ox.RdfFormat.RDF_XML:
+                return load(store, fmt, source, data=read_bytes(path or source, source))
+            store.load(path=path, format=fmt)
+    except SyntaxError as exc:
+        raise syntax_error(exc, source) from None
+    except FileNotFoundError:
+        raise InputError("no such file", source=source) from None
+    except IsADirectoryError:
+        raise InputError("is a directory, not an RDF file", source=source) from None
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}", source=source) from None
+
+
+__all__ = ["check_safe", "load", "parse", "rdf_format", "read_bytes", "syntax_error"]
