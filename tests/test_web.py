@@ -264,6 +264,8 @@ def test_served_pages(server: ServerProcess) -> None:
         assert http("GET", server.base + path)[0] in (400, 404, 414)
     assert http("POST", server.base + quoted + ".html", b"x",
                 {"Content-Type": "text/plain"})[0] in (404, 405, 415)
+    for method in ("PUT", "DELETE", "PATCH"):          # no write path
+        assert http(method, server.base + quoted + ".html", b"x")[0] == 405
     assert http("GET", server.url + "?query=ASK%7B%7D")[0] == 200     # the endpoint still works
 
 
