@@ -218,26 +218,39 @@ def sources_from_files(paths: Sequence[str], graph: str | None, skolemize: bool)
 
 
 def sources_from_store(directory: str, graph: str | None, skolemize: bool) -> list[Source]:
-    """One Source per named graph of a store (the default graph needs --graph)."""
-    from kgtool import store as kstore  # noqa: PLC0415
+    """One Source per named graph of a store (the default graph needs --graph), plus the
+    store's materialised union graph when it has one. The lines are written by the engine
+    (`kgtool.ntstream`, tags restored): a national graph of millions of triples is read at the
+    engine's speed, not term by term in Python."""
+    import pyoxigraph as ox  # noqa: PLC0415
 
-    lang = kstore.lang_case(Path(directory))
+    from kgtool import ntstream  # noqa: PLC0415
+    from kgtool import store as kstore  # noqa: PLC0415
+    from kgtool.dataset import UNION_GRAPH  # noqa: PLC0415
+
+    st = kstore.open_store(directory, read_only=True)
+    restore = ntstream.tag_restorer(kstore.read_meta(Path(directory)).get("langtags", {}))
+
+    def lines_of(g: Any) -> list[str]:
+        chunks: list[bytes] = []
+        aside = ntstream.dump_graph(st, g, chunks.append, restore)
+        return b"".join(chunks).decode("utf-8").splitlines(keepends=True) + \
+            [line + "\n" for line in aside]
+
+    names = [g for g, _ in kstore.graphs(directory)]
+    if st.contains_named_graph(ox.NamedNode(UNION_GRAPH)):
+        # The materialised union: the remote default graph of `query --endpoint`.
+        names.append(UNION_GRAPH)
     out = []
-    for g, _ in kstore.graphs(directory):
+    for g in names:
         iri = g or graph
         if not iri:
             raise UsageError("the store's default graph holds triples: name its remote graph "
                              "with --graph", source="--graph")
-        triples = [q.triple for q in kstore.quads(directory, g or None)
-                   if g or type(q.graph_name).__name__ == "DefaultGraph"]
-        out.append(Source(iri, _nt_lines(triples, lang, iri if skolemize else None),
-                          f"{directory} <{g or 'default'}>"))
-    from kgtool.dataset import UNION_GRAPH  # noqa: PLC0415
-
-    union = [q.triple for q in kstore.quads(directory, UNION_GRAPH)]
-    if union:  # the store's materialised union: the remote default graph of `query --endpoint`
-        out.append(Source(UNION_GRAPH, _nt_lines(union, lang, UNION_GRAPH if skolemize else None),
-                          f"{directory} <{UNION_GRAPH}>"))
+        lines = lines_of(ox.NamedNode(g) if g else ox.DefaultGraph())
+        if skolemize and any("_:" in line for line in lines):
+            lines = _reskolemize(lines, iri)
+        out.append(Source(iri, lines, f"{directory} <{g or 'default'}>"))
     return out
 
 

@@ -343,3 +343,31 @@ def test_progress_bar_only_on_a_terminal() -> None:
         bar("g", 200, 200, "done")
     assert plain.getvalue() == ""
     assert "25%" in tty.getvalue() and "100%" in tty.getvalue() and tty.getvalue().endswith("\n")
+
+
+@pytest.mark.parametrize("mock_store", [("fuseki", None, True)], indirect=True)
+def test_push_a_store_graph_by_graph(mock_store: tuple[MockStore, str], tmp_path: Path) -> None:
+    """A store's graphs are read by the engine's dump (tags as written) and pushed one by one;
+    a graph taking several requests gets its blank nodes as stable IRIs."""
+    from kgtool import push as pu
+    from kgtool import store as ks
+    from kgtool.remote import Auth
+
+    mock, base = mock_store
+    data = tmp_path / "d.ttl"
+    data.write_text(DATA, encoding="utf-8")
+    d = tmp_path / "st"
+    ks.load_files(d, [str(data)], graph="http://example.org/g1")
+    ks.load_files(d, [str(ROOT / "tests" / "fixtures" / "query" / "small.ttl")],
+                  graph="http://example.org/g2")
+    sources = pu.sources_from_store(str(d), None, False)
+    names = [s.graph for s in sources]
+    assert names[:2] == ["http://example.org/g1", "http://example.org/g2"]
+    assert any('"松江"@zh-Hans' in line for line in sources[0].lines)
+    report = pu.push(sources, pu.Target(base, "fuseki", Auth()), chunk=2, auth=Auth(),
+                     progress=lambda *a: None, sleep=lambda s: None)
+    for (g, sent, counted, how), src in zip(report.rows, sources):
+        assert sent == counted == src.triples == _count(mock, g) and how == "gsp"
+    g1 = list(mock.store.quads_for_pattern(None, None, None, ox.NamedNode("http://example.org/g1")))
+    assert not any(isinstance(q.subject, ox.BlankNode) for q in g1)   # 6 triples, 3 requests
+    assert _count(mock, "http://example.org/g1") == 6
