@@ -15,8 +15,9 @@ It imports pyoxigraph and the standard library only: `kgtool query` loads it on 
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import pyoxigraph as ox
 
@@ -42,17 +43,23 @@ def rdf_format(path: str, fmt: str | None = None, *, what: str = "--format") -> 
     return known.rdf_format()
 
 
+@contextmanager
+def file_errors(source: str) -> Iterator[None]:
+    """Turn the OS errors of reading a file into the one-line InputErrors every loader gives."""
+    try:
+        yield
+    except FileNotFoundError:
+        raise InputError("no such file", source=source) from None
+    except IsADirectoryError:
+        raise InputError("is a directory, not an RDF file", source=source) from None
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}", source=source) from None
+
+
 def read_bytes(path: str | Path, source: str | None = None) -> bytes:
     """A file's bytes, with the one-line errors every loader gives."""
-    name = source or str(path)
-    try:
+    with file_errors(source or str(path)):
         return Path(path).read_bytes()
-    except FileNotFoundError:
-        raise InputError("no such file", source=name) from None
-    except IsADirectoryError:
-        raise InputError("is a directory, not an RDF file", source=name) from None
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror or exc}", source=name) from None
 
 
 def check_safe(data: bytes, fmt: Any, source: str) -> None:
@@ -93,22 +100,17 @@ def load(store: Any, fmt: Any, source: str, *, data: bytes | None = None,
          path: str | None = None) -> None:
     """Load `data` (or the file `path`, streamed: big files are never read into memory here)
     into a pyoxigraph Store, with the same checks and errors as `parse`."""
+    if data is None and fmt == ox.RdfFormat.RDF_XML:
+        data = read_bytes(path or source, source)   # checked for a DOCTYPE before parsing
     try:
-        if data is not None:
-            check_safe(data, fmt, source)
-            store.load(input=data, format=fmt, base_iri=None)
-        else:
-            if fmt == ox.RdfFormat.RDF_XML:
-                return load(store, fmt, source, data=read_bytes(path or source, source))
-            store.load(path=path, format=fmt)
+        with file_errors(source):
+            if data is not None:
+                check_safe(data, fmt, source)
+                store.load(input=data, format=fmt, base_iri=None)
+            else:
+                store.load(path=path, format=fmt)
     except SyntaxError as exc:
         raise syntax_error(exc, source) from None
-    except FileNotFoundError:
-        raise InputError("no such file", source=source) from None
-    except IsADirectoryError:
-        raise InputError("is a directory, not an RDF file", source=source) from None
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror or exc}", source=source) from None
 
 
-__all__ = ["check_safe", "load", "parse", "rdf_format", "read_bytes", "syntax_error"]
+__all__ = ["check_safe", "file_errors", "load", "parse", "rdf_format", "read_bytes", "syntax_error"]
