@@ -604,7 +604,8 @@ def export(what: str = "data", format: str = "turtle", *,  # noqa: A002
 
 def push(*, endpoint: str, vendor: str = "generic", data: Sequence[str] = (),
          store: str | os.PathLike[str] | None = None, graph: str | None = None,
-         method: str = "auto", batch: int = 500, verify: bool = True, delete: bool = False,
+         method: str = "auto", batch: int = 500, chunk: int = 50_000, verify: bool = True,
+         delete: bool = False,
          timeout: float = 120.0, query_url: str | None = None, update_url: str | None = None,
          gsp_url: str | None = None, auth: Any = None, log: Notify | None = None,
          project: Project | str | os.PathLike[str] | None = None,
@@ -635,8 +636,8 @@ def push(*, endpoint: str, vendor: str = "generic", data: Sequence[str] = (),
             pu.delete_graph(client, target, src.graph, method)
             report.rows.append((src.graph, 0, -1, "delete"))
         return report
-    return pu.push(sources, target, method=method, batch=batch, verify=verify, timeout=timeout,
-                   auth=auth, log=log)
+    return pu.push(sources, target, method=method, batch=batch, chunk=chunk, verify=verify,
+                   timeout=timeout, auth=auth, log=log)
 
 
 __all__ = ["Boolean", "Dataset", "Result", "Row", "Solutions", "StaleGraphWarning", "Triples",

@@ -184,6 +184,8 @@ def serve_cmd(store_opt: str | None, data: tuple[str, ...], host: str, port: int
                                       "falling back to Update where the store has no GSP.")
 @click.option("--batch", default=500, show_default=True, type=click.IntRange(1),
               help="Triples per INSERT DATA request (Update method).")
+@click.option("--chunk", default=50000, show_default=True, type=click.IntRange(1),
+              help="Triples per Graph Store POST request.")
 @click.option("--no-verify", is_flag=True, help="Skip counting the triples on the endpoint.")
 @click.option("--delete", is_flag=True, help="Delete the graph(s) on the endpoint instead.")
 @click.option("--timeout", default=120.0, show_default=True,
@@ -197,15 +199,20 @@ def serve_cmd(store_opt: str | None, data: tuple[str, ...], host: str, port: int
 @project_option
 @handle_errors
 def push_cmd(endpoint: str, vendor: str, graph: str | None, data: tuple[str, ...],
-             store_opt: str | None, method: str, batch: int, no_verify: bool, delete: bool,
+             store_opt: str | None, method: str, batch: int, chunk: int, no_verify: bool,
+             delete: bool,
              timeout: float, query_url: str | None, update_url: str | None, gsp_url: str | None,
              verbose: bool, project: str | None) -> None:
     """Send the graph to a remote triple store and verify it by counting.
 
-    One named graph per source, replaced by a Graph Store Protocol PUT (pushing twice leaves
-    the same state), or by SPARQL Update (DROP SILENT GRAPH, then INSERT DATA in batches, blank
-    nodes skolemized). Network and HTTP failures exit 6 with the status and the server's
-    message. Credentials: KGTOOL_ENDPOINT_USER/KGTOOL_ENDPOINT_PASSWORD (Basic or Digest, as the
+    One named graph per source, replaced atomically: uploaded into a temporary graph by Graph
+    Store Protocol POSTs of --chunk triples (or SPARQL Update INSERT DATA of --batch triples
+    where the store has no GSP), each retried on network errors and 5xx answers, counted, then
+    moved onto the graph with one MOVE and counted again. Pushing twice leaves the same state.
+    A failure at any step leaves the previous graph intact, says which step failed, and the
+    same command resumes where it stopped. A progress bar is drawn when stderr is a terminal.
+    Blank nodes become stable IRIs when a graph takes more than one request. Network and HTTP
+    failures exit 6 with the status and the server's message. Credentials: KGTOOL_ENDPOINT_USER/KGTOOL_ENDPOINT_PASSWORD (Basic or Digest, as the
     server asks) or KGTOOL_ENDPOINT_TOKEN (Bearer), or a netrc file (KGTOOL_NETRC, else
     ~/.netrc); never flags.
 
@@ -224,7 +231,8 @@ def push_cmd(endpoint: str, vendor: str, graph: str | None, data: tuple[str, ...
     if store_opt is None and not data and directory is not None and not delete:
         directory = None  # $KGTOOL_STORE does not redirect a plain push of the built graph
     report = api.push(endpoint=endpoint, vendor=vendor, data=data, store=directory, graph=graph,
-                      method=method, batch=batch, verify=not no_verify, delete=delete,
+                      method=method, batch=batch, chunk=chunk, verify=not no_verify,
+                      delete=delete,
                       timeout=timeout, query_url=query_url, update_url=update_url,
                       gsp_url=gsp_url, log=_log(verbose), project=project_mod.locate(project),
                       on_stale=_note)
