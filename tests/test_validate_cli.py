@@ -138,3 +138,83 @@ def test_real_built_graph_conforms(real_project: Project) -> None:
     report = validate([real_project.built_graph], real_project)
     assert report.violations == [], "\n".join(
         f"{f.focus} {f.path}: {f.message}" for f in report.violations[:20])
+
+
+# --- portable semantics: exactly the data, spec conformance, two engines (issue 10.1) ----------
+
+def test_conforms_follows_the_spec_but_warnings_still_exit_0(mini_project: Project, cli_run) -> None:
+    build_mod.build(mini_project)
+    result = cli_run(["validate", "--format", "json", "--project", str(mini_project.root)])
+    report = json.loads(result.stdout)
+    assert result.exit_code == 0 and report["warnings"] == 1 and report["violations"] == 0
+    assert report["conforms"] is False and report["ok"] is True
+    turtle = cli_run(["validate", "--format", "turtle", "--project", str(mini_project.root)])
+    assert turtle.exit_code == 0 and "sh:conforms false" in turtle.stdout
+
+
+def test_both_engines_give_the_same_findings(mini_project: Project) -> None:
+    build_mod.build(mini_project)
+    ours = validate([mini_project.built_graph], mini_project)
+    reference = validate([mini_project.built_graph], mini_project, engine="pyshacl")
+    assert ours.findings and ours.findings == reference.findings
+
+
+def test_no_rdflib_setting_outlives_a_validation(mini_project: Project) -> None:
+    import rdflib
+    import rdflib.plugins.sparql
+    from rdflib.plugins.sparql.processor import SPARQLProcessor
+    from rdflib.query import Processor
+
+    build_mod.build(mini_project)
+    before = (rdflib.NORMALIZE_LITERALS, rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS)
+    validate([mini_project.built_graph], mini_project, engine="pyshacl")
+    assert (rdflib.NORMALIZE_LITERALS, rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS) == before
+    assert rdflib.plugin.get("sparql", Processor) is SPARQLProcessor
+
+
+def _without_sources(real_project: Project, dest: Path, *, alter_quote: bool = False) -> Path:
+    """The built graph minus the source documents (a user's facts file), optionally with one
+    quote altered."""
+    from rdflib import Graph, Literal, URIRef
+    from rdflib.namespace import RDF
+
+    from kgtool.namespaces import PREFIXES
+
+    g = Graph().parse(real_project.built_graph)
+    articles = set(g.subjects(RDF.type, URIRef(PREFIXES["schema"] + "NewsArticle")))
+    assert articles
+    for src in articles:
+        g.remove((src, None, None))
+    if alter_quote:
+        exact = URIRef(PREFIXES["oa"] + "exact")
+        quote, text = sorted(g.subject_objects(exact))[0]
+        g.set((quote, exact, Literal(str(text)[:-1] + "〇")))
+    g.serialize(dest, format="nt", encoding="utf-8")
+    return dest
+
+
+def test_a_facts_file_gets_no_finding_about_kgtools_own_article(real_project: Project, tmp_path: Path,
+                                                                 cli_run) -> None:
+    facts = _without_sources(real_project, tmp_path / "my-facts.nt")
+    result = cli_run(["validate", "--format", "json", str(facts), "--project", str(real_project.root)])
+    report = json.loads(result.stdout)
+    assert result.exit_code == 0, result.output
+    assert not [f for f in report["findings"] if f["focus"].startswith("<source/")]
+    # ... but its spans are still proven against the article's text
+    broken = _without_sources(real_project, tmp_path / "broken.nt", alter_quote=True)
+    result = cli_run(["validate", "--format", "json", str(broken), "--project", str(real_project.root)])
+    assert result.exit_code == 1
+    (finding,) = [f for f in json.loads(result.stdout)["findings"] if f["severity"] == "Violation"]
+    assert finding["shape"] == "kg:shapes/SourceShape" and finding["value"].startswith("<span/")
+
+
+def test_unsupported_shacl_is_refused_clearly(mini_project: Project, cli_run) -> None:
+    build_mod.build(mini_project)
+    with mini_project.shapes.open("a", encoding="utf-8") as f:
+        f.write("\nkg:XoneShape a sh:NodeShape ; sh:targetClass kg:District ;\n"
+                "    sh:xone ( [ sh:class kg:District ] [ sh:class kg:Facility ] ) .\n")
+    result = cli_run(["validate", "--project", str(mini_project.root)])
+    assert result.exit_code == 3
+    assert "sh:xone" in result.stderr and "--engine pyshacl" in result.stderr
+    reference = cli_run(["validate", "--engine", "pyshacl", "--project", str(mini_project.root)])
+    assert reference.exit_code == 0, reference.output
