@@ -172,33 +172,28 @@ def quads(directory: str | os.PathLike[str], graph: str | None = None) -> Iterat
 
 
 def dump_nquads(directory: str | os.PathLike[str]) -> bytes:
-    """The whole store as N-Quads, language tags restored (for `kgtool export` from a store).
-    Values are kept; lexical spelling of numbers is the engine's canonical one."""
-    from kgtool import output  # noqa: PLC0415
+    """The whole store as N-Quads, language tags restored, written by the engine (see
+    `kgtool.export.stream_store`, which streams instead of returning bytes). Values are kept;
+    lexical spelling of numbers is the engine's canonical one."""
+    from kgtool.export import stream_store  # noqa: PLC0415
 
-    lang = lang_case(Path(directory))
-    lines = []
-    for q in quads(directory):
-        g = q.graph_name
-        tail = " ." if isinstance(g, ox.DefaultGraph) else f" {output.term_nt(g, lang)} ."
-        lines.append(f"{output.term_nt(q.subject, lang)} {output.term_nt(q.predicate, lang)} "
-                     f"{output.term_nt(q.object, lang)}{tail}\n")
-    lines.sort()
-    return "".join(lines).encode("utf-8")
+    chunks: list[bytes] = []
+    stream_store(directory, "nq", chunks.append)
+    return b"".join(chunks)
 
 
 def rdflib_graph(directory: str | os.PathLike[str]) -> Any:
-    """All triples of the store (graphs merged) as an rdflib Graph, for `kgtool export`'s
-    writers. Values as the store keeps them (canonical numbers), tags as the files wrote them."""
+    """All triples of the store (graphs merged, each once) as an rdflib Graph, for the writers
+    that need one (JSON-LD, RDF/XML). Values as the store keeps them (canonical numbers), tags
+    as the files wrote them."""
     from rdflib import Graph  # noqa: PLC0415
 
-    from kgtool import output  # noqa: PLC0415
+    from kgtool.export import stream_store  # noqa: PLC0415
 
-    lang = lang_case(Path(directory))
-    lines = {f"{output.term_nt(q.subject, lang)} {output.term_nt(q.predicate, lang)} "
-             f"{output.term_nt(q.object, lang)} .\n" for q in quads(directory)}
+    chunks: list[bytes] = []
+    stream_store(directory, "nt", chunks.append)
     g = Graph(bind_namespaces="none")
-    g.parse(data="".join(sorted(lines)), format="nt")
+    g.parse(data=b"".join(chunks).decode("utf-8"), format="nt")
     return g
 
 
