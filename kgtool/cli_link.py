@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 import click
 
 from kgtool import project as project_mod
 from kgtool.cli import handle_errors, project_option
-from kgtool.errors import InputError, UsageError, ValidationFailed
-from kgtool.reference import IMPORTERS, ImportOptions, default_inputs, import_reference
+from kgtool.errors import UsageError, ValidationFailed
+from kgtool.reference import (IMPORTERS, ImportOptions, default_inputs, given_inputs,
+                              import_reference)
 
 cache_option = click.option(
     "--cache", "cache", type=click.Path(file_okay=False), default=None, metavar="DIR",
@@ -55,23 +56,6 @@ class _Progress:
     def __exit__(self, *exc: object) -> None:
         if self.bar is not None:
             self.bar.__exit__(*exc)
-
-
-def _expand(kind: str, paths: tuple[str, ...], villages: bool) -> list[Path]:
-    from kgtool.reference import divisions
-
-    out: list[Path] = []
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            if kind != "divisions":
-                raise UsageError(f"{raw} is a folder; give the {kind} file itself", source=raw)
-            out.extend(divisions.discover(path, villages=villages))
-        elif not path.exists():
-            raise InputError("no such file", source=raw)
-        else:
-            out.append(path)
-    return out
 
 
 @click.command("import-reference")
@@ -127,7 +111,7 @@ def import_reference_cmd(kind: str, paths: tuple[str, ...], cache: str | None, v
 
             options.tree = Path(tree)
             options.corrections = Path(corrections) if corrections else default_corrections(proj.root)
-        inputs = _expand(k, paths, villages) if paths else default_inputs(k, data, options)
+        inputs = given_inputs(k, paths, options) if paths else default_inputs(k, data, options)
         with _Progress(inputs, f"importing {k}") as progress:
             options.progress = progress
             target, n = import_reference(k, inputs, store, options)
@@ -165,7 +149,6 @@ def link_cmd(cache: str | None, output_dir: str | None, date: str | None, report
 
     from kgtool import api
     from kgtool import link as lk
-    from kgtool.io import atomic_write
     from kgtool.reference.common import cache_dir
 
     proj = project_mod.locate(project)
@@ -175,38 +158,16 @@ def link_cmd(cache: str | None, output_dir: str | None, date: str | None, report
     if date is not None and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", date):
         raise UsageError(f"--date {date!r} is not YYYY-MM-DD", source="--date")
     result = api.link(proj, cache=cache)
-    stamp = date or lk.committed_date(out / lk.LINKS_SSSOM) or lk.today()
-    ttl, sssom = lk.render(result, stamp)
+    files = lk.link_files(result, out, date)
     if report:
-        store = cache_dir(cache, project_root=proj.root)
-        index = result.index or lk.DivisionIndex(_division_rows(store))
-        scores = [(name, lk.score(lk.read_gold(path), index)) for name, path in _gold_files(proj)]
+        scores = lk.gold_scores(result.index, proj.root, cache_dir(cache, project_root=proj.root))
         click.echo(lk.report(result, scores), nl=False)
     if check:
-        stale = [p.name for p, data in ((out / lk.LINKS_TTL, ttl), (out / lk.LINKS_SSSOM, sssom))
-                 if not p.is_file() or p.read_bytes() != data]
+        stale = lk.stale_files(files)
         if stale:
             raise ValidationFailed(f"out of date: {', '.join(stale)}; run `kgtool link`",
                                    source=str(out))
         click.echo("links are up to date")
         return
-    out.mkdir(parents=True, exist_ok=True)
-    atomic_write(out / lk.LINKS_TTL, ttl)
-    atomic_write(out / lk.LINKS_SSSOM, sssom)
-    click.echo(f"{len(result.links)} links → {out / lk.LINKS_TTL}, {out / lk.LINKS_SSSOM}", err=True)
-
-
-def _gold_files(proj: project_mod.Project) -> Iterator[tuple[str, Path]]:
-    if proj.root is None:
-        return
-    for name in ("article-places", "nbs-generated"):
-        path = proj.root / "tests" / "gold" / f"{name}.tsv"
-        if path.is_file():
-            yield name, path
-
-
-def _division_rows(store: Path) -> list[tuple[str, str, str | None]]:
-    from kgtool import link as lk
-    from kgtool.reference import divisions
-
-    return list(divisions.records_from_graph(lk.reference_path(store, "divisions")))
+    lk.write_files(files)
+    click.echo(f"{len(result.links)} links → {', '.join(str(p) for p in files)}", err=True)

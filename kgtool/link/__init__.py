@@ -27,11 +27,15 @@ reference records the links point to, and the VoID linksets) and `graph/links.ss
 
 The package reads as the data flows: `names` (normalisation), `matching` (the division index and
 the resolver), `references` (the imported reference graphs), `links` (building the links),
-`write` (links.ttl, links.sssom.tsv and the report), `gold` (gold sets and precision/recall).
+`write` (links.ttl, links.sssom.tsv and the report), `files` (writing or checking them in a
+folder), `gold` (gold sets and precision/recall).
 """
 from __future__ import annotations
 
-from kgtool.link.gold import GoldMention, Score, generate_nbs_gold, read_gold, score, write_gold
+from kgtool.link.files import link_files, stale_files, write_files
+from kgtool.link.gold import (
+    GoldMention, Score, generate_nbs_gold, gold_scores, read_gold, score, write_gold,
+)
 from kgtool.link.links import Link, LinkResult, build_links
 from kgtool.link.matching import (
     ANY, DIVISION_TYPES, Constraint, DivisionIndex, Place, PlaceOutcome, Resolution, link_places,
@@ -46,7 +50,8 @@ from kgtool.link.write import (
 __all__ = [
     "ANY", "Constraint", "DIVISION_TYPES", "DivisionIndex", "GoldMention", "LINKS_SSSOM", "LINKS_TTL",
     "Link", "LinkResult", "Place", "PlaceOutcome", "REFERENCE_FILES", "Resolution", "SSSOM_COLUMNS",
-    "Score", "build_links", "committed_date", "generate_nbs_gold", "link_places", "normalize",
+    "Score", "build_links", "committed_date", "generate_nbs_gold", "gold_scores", "link_files",
+    "link_places", "normalize", "stale_files", "write_files",
     "places_from_graph", "read_gold", "reference_path", "render", "report", "score", "strip_suffix",
     "to_fullwidth", "to_graph", "to_sssom", "today", "write_gold",
 ]

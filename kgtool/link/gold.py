@@ -170,3 +170,21 @@ def write_gold(path: Path, gold: Sequence[GoldMention], header: str) -> bytes:
     for g in gold:
         buf.write(f"{g.mention}\t{g.context}\t{g.expected}\t{g.note}\n")
     return buf.getvalue().encode("utf-8")
+
+
+GOLD_SETS = ("article-places", "nbs-generated")
+
+
+def gold_scores(index: DivisionIndex | None, project_root: Path | None,
+                cache: Path) -> list[tuple[str, Score]]:
+    """Precision/recall of the resolver on the checkout's gold sets (tests/gold/*.tsv), for
+    `kgtool link --report`; the index is rebuilt from the cache when the linker had none."""
+    if project_root is None:
+        return []
+    if index is None:
+        from kgtool.link.references import reference_path  # noqa: PLC0415
+        from kgtool.reference import divisions  # noqa: PLC0415
+
+        index = DivisionIndex(divisions.records_from_graph(reference_path(cache, "divisions")))
+    paths = [(name, project_root / "tests" / "gold" / f"{name}.tsv") for name in GOLD_SETS]
+    return [(name, score(read_gold(path), index)) for name, path in paths if path.is_file()]

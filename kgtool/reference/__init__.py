@@ -23,7 +23,7 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 
 @dataclass(frozen=True)
@@ -87,3 +87,24 @@ def import_reference(kind: str, inputs: list[Path], cache: Path,
 def default_inputs(kind: str, data: Path, options: ImportOptions | None = None) -> list[Path]:
     """The files of `kind` as released, under the shared data folder."""
     return list(IMPORTERS[kind].load().default_inputs(data, options or ImportOptions()))
+
+
+def given_inputs(kind: str, paths: Sequence[str], options: ImportOptions | None = None) -> list[Path]:
+    """The files the user named: a folder is a release folder (divisions only: its CSV files,
+    villages with `options.villages`); anything else must be an existing file."""
+    from kgtool.errors import InputError, UsageError  # noqa: PLC0415
+
+    out: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            if kind != "divisions":
+                raise UsageError(f"{raw} is a folder; give the {kind} file itself", source=raw)
+            from kgtool.reference import divisions  # noqa: PLC0415
+
+            out.extend(divisions.discover(path, villages=(options or ImportOptions()).villages))
+        elif not path.exists():
+            raise InputError("no such file", source=raw)
+        else:
+            out.append(path)
+    return out
