@@ -366,9 +366,9 @@ def negotiate(accept: str | None, form: str | None, explicit: str | None = None)
     graph_form = form in ("CONSTRUCT", "DESCRIBE")
     table = GRAPH_TYPES if graph_form else SELECT_TYPES
     if explicit:
-        known = formats.lookup(explicit, kind=formats.RDF if graph_form else formats.RESULTS)
-        if known is not None and known.name in {f for _, f in table}:
-            return known.name
+        named = formats.lookup(explicit, kind=formats.RDF if graph_form else formats.RESULTS)
+        if named is not None and named.name in {f for _, f in table}:
+            return named.name
     for mtype in _accept_list(accept):
         if mtype == "*/*":
             return "turtle" if graph_form else "json"
