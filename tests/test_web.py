@@ -49,6 +49,13 @@ def _page(r: Renderer, path: str, accept: str | None = None, **params: str):
     return r.respond(path, {k: [v] for k, v in params.items()}, accept)
 
 
+def _svgs(body: str) -> list[object]:
+    """Every inline SVG picture of a page, parsed as XML (so it must be well-formed)."""
+    import xml.etree.ElementTree as ET
+
+    return [ET.fromstring(m) for m in re.findall(r"<svg .*?</svg>", body, re.S)]
+
+
 def _marks(body: str) -> list[tuple[int, int, str]]:
     return [(int(a), int(b), html.unescape(t)) for a, b, t in re.findall(
         r'<mark class="quote" data-start="(\d+)" data-end="(\d+)"[^>]*>(.*?)</mark>', body, re.S)]
@@ -119,7 +126,10 @@ def test_entity_page(renderer: Renderer) -> None:
     assert 'href="../../id/source/songjiang-advanced-manufacturing.html#span-' in body
     assert "skos:exactMatch" in body and "division/310117" in body   # reference match
     assert "wikidata.org/entity/" in body
-    assert 'id="incoming"' in body and "<svg" in body
+    assert 'id="incoming"' in body
+    (picture,) = _svgs(body)                                  # the neighbourhood
+    names = {t.text for t in picture.iter("{http://www.w3.org/2000/svg}text")}
+    assert "上海市" in names and "skos:exactMatch" in names
     assert "<script" not in body
 
 
@@ -151,7 +161,12 @@ def test_source_page_highlights_every_span_and_marks_factless_sentences(renderer
     marked = {(int(a), int(b)) for a, b in re.findall(
         r'<span class="sent nofact" data-start="(\d+)" data-end="(\d+)"', body)}
     assert marked == {(s.start, s.end) for s in report.uncovered_sentences}
-    assert 'id="statistics"' in body and "亿元" in body
+    chart = next(p for p in _svgs(body) if p.get("aria-label") == "statistics of the article")
+    shown = [t.text for t in chart.iter("{http://www.w3.org/2000/svg}text")]
+    assert "3726.3亿元" in shown and "1718家" in shown and "亿元" in shown
+    onto = _svgs(_page(renderer, "ontology.html").body.decode())[0]
+    boxes = [t.text for t in onto.iter("{http://www.w3.org/2000/svg}text")]
+    assert any(b.startswith("kg:District") for b in boxes) and "kg:adoptedAt" in boxes
 
 
 def _rdflib(site):
