@@ -332,8 +332,9 @@ class Dataset:
     def from_endpoint(cls, url: str, *, graphs: Sequence[str] | None = None, auth: Any = None,
                       timeout: float = 60.0, log: Notify | None = None) -> "Dataset":
         """A remote SPARQL 1.1 endpoint. Queries are scoped to `graphs` (default: the pushed
-        dataset's union graph, kgtool.dataset.UNION_GRAPH; `[]` for the endpoint's own default graph). Credentials come from the
-        environment or netrc (`kgtool.remote.Auth.from_env`) unless `auth` is given."""
+        dataset's union graph, kgtool.dataset.UNION_GRAPH; `[]` for the endpoint's own default
+        graph). Credentials come from the environment or netrc (`kgtool.remote.Auth.from_env`)
+        unless `auth` is given."""
         from kgtool.dataset import UNION_GRAPH  # noqa: PLC0415 - the pushed dataset's union
 
         return cls(endpoint=url, graphs=[UNION_GRAPH] if graphs is None else graphs,
