@@ -104,7 +104,8 @@ def test_ask_identical_across_clients(server: Any, jena: Path, tmp_path: Path, q
     status, _, body = curl(server.url, query, "application/sparql-results+json")
     assert status == 200 and json.loads(body)["boolean"] is expected
     assert wrapper(server.url, query, "json")["boolean"] is expected
-    assert json.loads(rsparql(jena, server.url, query, "json", tmp_path))["boolean"] is expected
+    if expected:  # one JVM start is about 5 s: Jena checks the true answer
+        assert json.loads(rsparql(jena, server.url, query, "json", tmp_path))["boolean"] is True
 
 
 def test_construct_identical_across_clients(server: Any, jena: Path, tmp_path: Path) -> None:
