@@ -474,6 +474,13 @@ class Dataset:
         store, _, _ = self._open()
         return st.compute(store)
 
+    def stats_table(self) -> Solutions:
+        """`stats()` as (section, item, value) rows, writable in every results format."""
+        from kgtool import output, stats as st  # noqa: PLC0415
+
+        variables, rows = st.rows(self.stats())
+        return Solutions(variables, rows, self.lang, output.Prefixes())
+
     @property
     def lang(self) -> "LangCase":
         """Language-tag spellings as the data wrote them (to render terms the same way)."""
@@ -495,6 +502,21 @@ def query_notes(text: "QueryText", info: "QueryInfo") -> list[str]:
     return [f"note: {text.source}:{trap.line}:{trap.column}: the engine compares language tags "
             f"in lower case, so lang(...) = {trap.text} is never true; use "
             f"langMatches(lang(?x), {trap.text})"]
+
+
+def named_queries(project: Project | str | os.PathLike[str] | None = None) -> Solutions:
+    """The bundled named queries (name, title, description), as `kgtool queries` lists them.
+
+    >>> "cq01" in [row["name"].value for row in named_queries()]
+    True
+    """
+    import pyoxigraph as ox  # noqa: PLC0415
+
+    from kgtool import output, query as q  # noqa: PLC0415
+
+    rows = [[ox.Literal(n.name), ox.Literal(n.title), ox.Literal(n.description)]
+            for n in q.named_queries(_project(project))]
+    return Solutions(["name", "title", "description"], rows, output.LangCase(), output.Prefixes())
 
 
 def open(project: Project | str | os.PathLike[str] | None = None, *,  # noqa: A001 - like io.open
@@ -642,5 +664,6 @@ def push(*, endpoint: str, vendor: str = "generic", data: Sequence[str] = (),
 
 
 __all__ = ["Boolean", "Dataset", "Result", "Row", "Solutions", "StaleGraphWarning", "Triples",
-           "build", "export", "facts_graph", "is_stale", "link", "open", "push", "query_notes",
+           "build", "export", "facts_graph", "is_stale", "link", "named_queries", "open", "push",
+           "query_notes",
            "to_python", "validate"]

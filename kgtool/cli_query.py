@@ -131,7 +131,7 @@ def _store_dir(store_opt: str | None, data: tuple[str, ...], with_graph: bool = 
                    "timeout, 60 s by default; network and HTTP failures exit 6).")
 @click.option("--graph", "graphs", multiple=True, metavar="IRI",
               help="With --endpoint: scope the query to these graphs (default-graph-uri; "
-                   "repeatable). Default: https://w3id.org/kgtool/graph/facts.")
+                   "repeatable). Default: https://w3id.org/kgtool/graph/union.")
 @click.option("--all-graphs", is_flag=True,
               help="With --endpoint: do not scope; query the endpoint's own default graph (on "
                    "some stores the union of everything they hold).")
@@ -234,18 +234,14 @@ def queries_cmd(fmt: str | None, project: str | None) -> None:
     Example:
       kgtool queries
     """
-    from kgtool import output, query as q
+    from kgtool import api, query as q
 
-    proj = project_mod.locate(project)
-    fmt = q.choose_format(fmt, "SELECT", sys.stdout.isatty())
-    import pyoxigraph as ox
-
-    rows = [[ox.Literal(n.name), ox.Literal(n.title), ox.Literal(n.description)]
-            for n in q.named_queries(proj)]
+    tty = sys.stdout.isatty()
+    q.choose_format(fmt, "SELECT", tty)
+    table = api.named_queries(project_mod.locate(project))
     out = _stdout()
     try:
-        output.write_select(out, fmt, ["name", "title", "description"], rows, output.LangCase(),
-                            output.Prefixes())
+        table.write(out, fmt, tty=tty)
     finally:
         _finish(out)
 
@@ -316,15 +312,16 @@ def stats_cmd(data: tuple[str, ...], data_format: str | None, with_graph: bool,
       kgtool stats --format json
       kgtool stats --store /data/kg
     """
-    from kgtool import output, query as q, stats as st
+    from kgtool import query as q
 
-    fmt = q.choose_format(fmt, "SELECT", sys.stdout.isatty())
+    tty = sys.stdout.isatty()
+    q.choose_format(fmt, "SELECT", tty)
     dataset = _dataset(project_mod.locate(project), data, data_format, with_graph,
                        _store_dir(store_opt, data, with_graph))
-    variables, rows = st.rows(dataset.stats())
+    table = dataset.stats_table()
     out = _stdout()
     try:
-        output.write_select(out, fmt, variables, rows, dataset.lang, output.Prefixes())
+        table.write(out, fmt, tty=tty)
     finally:
         _finish(out)
 
