@@ -172,9 +172,10 @@ def serve_cmd(store_opt: str | None, data: tuple[str, ...], host: str, port: int
 @click.option("--vendor", type=click.Choice(["generic", "virtuoso", "fuseki", "graphdb"]),
               default="generic", show_default=True, help="URL layout of the store.")
 @click.option("--graph", default=None, metavar="IRI",
-              help="Remote graph IRI (one source only). Default: "
-                   "https://w3id.org/kgtool/graph/facts for the built graph, "
-                   ".../graph/file/NAME for --data files, a store's own graph names.")
+              help="Remote graph IRI (one source only). Default: the built dataset's named "
+                   "graphs (.../graph/source/KEY, .../graph/links, ...) plus their union "
+                   ".../graph/union, .../graph/file/NAME for --data files, a store's own graph "
+                   "names.")
 @click.option("--data", multiple=True, metavar="FILE",
               help="Push these RDF files (one graph each) instead of the built graph.")
 @click.option("--store", "store_opt", default=None, metavar="DIR",
