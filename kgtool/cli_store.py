@@ -213,9 +213,9 @@ def push_cmd(endpoint: str, vendor: str, graph: str | None, data: tuple[str, ...
     A failure at any step leaves the previous graph intact, says which step failed, and the
     same command resumes where it stopped. A progress bar is drawn when stderr is a terminal.
     Blank nodes become stable IRIs when a graph takes more than one request. Network and HTTP
-    failures exit 6 with the status and the server's message. Credentials: KGTOOL_ENDPOINT_USER/KGTOOL_ENDPOINT_PASSWORD (Basic or Digest, as the
-    server asks) or KGTOOL_ENDPOINT_TOKEN (Bearer), or a netrc file (KGTOOL_NETRC, else
-    ~/.netrc); never flags.
+    failures exit 6 with the status and the server's message. Credentials:
+    KGTOOL_ENDPOINT_USER/KGTOOL_ENDPOINT_PASSWORD (Basic or Digest, as the server asks) or
+    KGTOOL_ENDPOINT_TOKEN (Bearer), or a netrc file (KGTOOL_NETRC, else ~/.netrc); never flags.
 
     \b
     Examples:
