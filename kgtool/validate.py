@@ -191,7 +191,7 @@ def validate(data: Any, project: Project, *, strict: bool = False, allow_unsafe_
         described = {q.subject for q in core_quads(store) if q.subject not in added}
         results = [r for r in results if r.focus not in added or
                    (r.value is not None and r.value != r.focus and stand_in(r.value) in described)]
-    return Report(findings=_findings(results, store), results=results, shapes=shapes)
+    return Report(findings=_findings(results, store, shapes), results=results, shapes=shapes)
 
 
 def _add_source_documents(store: Any, project: Project) -> set[Any]:
@@ -289,7 +289,7 @@ def _from_rdflib_results(results: Any) -> list[Result]:
 # Findings
 # --------------------------------------------------------------------------------------------
 
-def _findings(results: list[Result], store: Any) -> list[Finding]:
+def _findings(results: list[Result], store: Any, shapes: ShapesGraph) -> list[Finding]:
     labels = _zh_labels(store, {r.focus for r in results})
     out = []
     for r in results:
@@ -298,7 +298,7 @@ def _findings(results: list[Result], store: Any) -> list[Finding]:
             severity=r.severity if r.severity in _ORDER else "Violation",
             focus=_compact(r.focus),
             label=labels.get(r.focus),
-            path=_path(r.path, None) if r.path is not None else None,
+            path=_path(r.path, shapes) if r.path is not None else None,
             value=_compact(r.value) if r.value is not None else None,
             message="; ".join(messages) or (f"sh:{r.component}" if r.component else "constraint failed"),
             shape=_compact(r.shape) if isinstance(r.shape, ox.NamedNode) else None,
@@ -321,10 +321,22 @@ def _zh_labels(store: Any, nodes: Iterable[Any]) -> dict[Any, str]:
     return out
 
 
-def _path(path: Any, shapes: ShapesGraph | None) -> str:
-    """A SHACL property path in SPARQL-ish syntax (blank-node paths are shown as `[path]`)."""
+def _path(path: Any, shapes: ShapesGraph) -> str:
+    """A SHACL property path in SPARQL-ish syntax."""
     if isinstance(path, ox.NamedNode):
         return _compact(path)
+    inverse = shapes.value(path, SH + "inversePath")
+    if inverse is not None:
+        return "^" + _path(inverse, shapes)
+    for name, mark in (("zeroOrMorePath", "*"), ("oneOrMorePath", "+"), ("zeroOrOnePath", "?")):
+        inner = shapes.value(path, SH + name)
+        if inner is not None:
+            return f"({_path(inner, shapes)}){mark}"
+    alternatives = shapes.value(path, SH + "alternativePath")
+    if alternatives is not None:
+        return "(" + "|".join(_path(p, shapes) for p in shapes.items(alternatives)) + ")"
+    if shapes.value(path, namespaces.PREFIXES["rdf"] + "first") is not None:
+        return "/".join(_path(p, shapes) for p in shapes.items(path))
     return "[path]"
 
 

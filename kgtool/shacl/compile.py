@@ -193,6 +193,9 @@ class Compiler:
         parts = [f"isLiteral({v})", f"datatype({v}) = {term(stored)}"]
         if iri in _WELL_FORMED_REGEX:
             parts.append(f"REGEX(STR({v}), {_WELL_FORMED_REGEX[iri]})")
+        elif iri == XSD + "dateTimeStamp":
+            cast = f"<{XSD}dateTime>(STR({v}))"
+            parts.append(f'{cast} = {cast} && TZ({cast}) != ""')
         elif iri.startswith(XSD) and iri[len(XSD):] in _WELL_FORMED_CAST:
             cast = f"<{iri}>(STR({v}))"
             parts.append(f"{cast} = {cast}")
