@@ -37,7 +37,7 @@ def test_statistics_rank_growth_and_period() -> None:
     stats = _stats(_draft(text))
     firms = stats[("1718", "unit:NUM", "2024")]
     assert firms.props["kg:rank"] == ["1"] and firms.props["kg:consecutiveYears"] == ["3"]
-    assert firms.props["kg:rankScope"] == ["<place/上海市>"]
+    assert "kg:rankScope" not in firms.props      # 全市 needs the division data to name a place
     assert firms.props["kg:indicator"] == ["<concept/规上工业企业数量>"]
     output = stats[("3726.3", "kgunit:HundredMillionCNY", "2024")]
     assert output.props["kg:rank"] == ["2"]
@@ -74,8 +74,26 @@ def test_a_stated_year_wins_and_undated_and_effect_cues() -> None:
 
 
 def test_ordinals_formulas_and_years_are_not_values() -> None:
-    stats = _stats(_draft("第六届委员会第九次全体会议召开,“1+7+20+X”体系,全球500强,2024年,一项项细算。"))
-    assert stats == {}
+    stats = _stats(_draft("第六届委员会第九次全体会议召开,“1+7+20+X”体系,全球500强,2024年,一项项细算。"
+                          "从近三年看,紧随两天培训班,4个百亿元级特色产业。"))
+    assert list(stats) == [("4", "unit:NUM", None)]           # 百亿元级 is a class, not 100亿元
+
+
+def test_scaled_units_and_areas() -> None:
+    names = [_place("松江区", "place/松江区"),
+             Name("上海市", "place/上海市", ("kg:Municipality",), "division", 0.8,
+                  "https://w3id.org/kgtool/id/division/31", {"level": "province", "code": "31"})]
+    text = ("松江区今年新引进产业人才约1.2万人。2024年,全区集聚规上工业企业1718家,连续三年稳居全市首位;"
+            "实现规上工业总产值3726.3亿元,保持全市第二。上海市有35个。")
+    stats = _stats(_draft(text, names=names))
+    talent = stats[("12000", "unit:NUM", "2025")]
+    assert talent.props["kg:reportedValue"] == ['"约1.2万人"@zh-Hans']
+    firms = stats[("1718", "unit:NUM", "2024")]
+    assert firms.props["sdmx-dimension:refArea"] == ["<place/松江区>"]      # 全区 = home district
+    assert firms.props["kg:rankScope"] == ["<place/上海市>"]                # 全市 = its province
+    output = stats[("3726.3", "kgunit:HundredMillionCNY", "2024")]
+    assert output.props["sdmx-dimension:refArea"] == ["<place/松江区>"]     # not 全市 of the rank
+    assert stats[("35", "unit:NUM", None)].props["sdmx-dimension:refArea"] == ["<place/上海市>"]
 
 
 def test_dated_event() -> None:
@@ -268,7 +286,7 @@ def test_rules_are_data(tmp_path: Path) -> None:
     ctx = draft_mod.Context(published=dt.date(2025, 1, 1))
     assert not _stats(draft_mod.build(text, rules_mod.load(folder), ctx))
     with (folder / "units.tsv").open("a", encoding="utf-8") as handle:
-        handle.write("台\tunit:NUM\tcount\tmachines\n")
+        handle.write("台\tunit:NUM\tcount\t1\tmachines\n")
     found = _stats(draft_mod.build(text, rules_mod.load(folder), ctx))
     assert list(found) == [("300", "unit:NUM", "2024")]
 

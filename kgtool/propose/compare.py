@@ -26,6 +26,7 @@ class CuratedStat:
     value: str
     unit: str
     period: str | None
+    area: str | None = None         # refArea key: reported, not part of the match
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,7 @@ def load_curated(graphs: list[Path], quoted_in: Path | None = None) -> Curated:
     sdmx = "http://purl.org/linked-data/sdmx/2009/"
     obs_value, unit_p = URIRef(sdmx + "measure#obsValue"), URIRef(sdmx + "attribute#unitMeasure")
     ref_period = URIRef(sdmx + "dimension#refPeriod")
+    ref_area = URIRef(sdmx + "dimension#refArea")
     has_time = URIRef("http://www.w3.org/2006/time#hasTime")
     indicators = URIRef(namespaces.thing("scheme", "指标"))
     period_base = namespaces.thing("period", "")
@@ -90,10 +92,11 @@ def load_curated(graphs: list[Path], quoted_in: Path | None = None) -> Curated:
         kind = key.split("/", 1)[0]
         if kind == "observation":
             value, unit = g.value(s, obs_value), g.value(s, unit_p)
-            period = g.value(s, ref_period)
+            period, area = g.value(s, ref_period), g.value(s, ref_area)
             if isinstance(value, Literal) and unit is not None:
                 out.stats.append(CuratedStat(key, _norm_value(str(value)), _curie(str(unit)),
-                                             str(period)[len(period_base):] if period else None))
+                                             str(period)[len(period_base):] if period else None,
+                                             str(area)[len(namespaces.ID):] if area else None))
         elif kind in ENTITY_KINDS and (s, SKOS.inScheme, indicators) not in g and (s, RDF.type, None) in g:
             labels = frozenset(str(o) for p in (SKOS.prefLabel, SKOS.altLabel, RDFS.label, FOAF.name)
                                for o in g.objects(s, p) if getattr(o, "language", None) == "zh-Hans")
@@ -131,6 +134,7 @@ class Score:
     mention_proposals_matched: int
     missed_stats: list[CuratedStat]
     missed_entities: list[CuratedEntity]
+    areas_agree: int = 0            # found statistics whose refArea is the curated one (or both none)
 
     @staticmethod
     def _ratio(a: int, b: int) -> float:
@@ -162,10 +166,16 @@ def score(draft: Draft, curated: Curated) -> Score:
     mention_props = [p for p in draft.proposals if p.kind in ("mention", "entity", "event")]
     missed_e = [e for e in curated.entities if not any(_entity_match(p, e) for p in mention_props)]
     matched_m = sum(1 for p in mention_props if any(_entity_match(p, e) for e in curated.entities))
+    areas = 0
+    for s in curated.stats:
+        found = [p for p in stat_props if _stat_key(p) == (s.value, s.unit, s.period)]
+        if found:
+            got = found[0].props.get("sdmx-dimension:refArea", [None])[0]
+            areas += (got[1:-1] if got else None) == s.area
     return Score(len(curated.stats) - len(missed), len(curated.stats), len(stat_props),
                  sum(1 for p in stat_props if _stat_key(p) in curated_keys),
                  len(curated.entities) - len(missed_e), len(curated.entities),
-                 len(mention_props), matched_m, missed, missed_e)
+                 len(mention_props), matched_m, missed, missed_e, areas)
 
 
 def additions(draft: Draft, curated: Curated) -> list[Proposal]:

@@ -123,7 +123,7 @@ def build(source: str, rules: Rules, ctx: Context) -> Draft:
                 p.add("skos:exactMatch", f"<{n.match}>")
         b.quote(p, m.start, m.end)
     _posts(b, found, home)
-    _statistics(b, home)
+    _statistics(b, home, found)
     _events(b)
     ordered = sorted(b.proposals.values(), key=lambda p: (_ORDER.get(p.kind, 9), p.key))
     kept = [p for p in ordered if p.spans]
@@ -187,13 +187,47 @@ def _posts(b: _Builder, found: list[mentions.Mention], home: gazetteer.Name | No
             b.quote(person, pm.start, pm.end)
 
 
-def _statistics(b: _Builder, home: gazetteer.Name | None) -> None:
-    scopes = {}
-    for word, target in b.rules.section("rank").get("scopes", {}).items():
-        if target == "@district":
-            target = home.key if home else ""
+def _resolve_places(table: dict[str, str], home: gazetteer.Name | None,
+                    names: list[gazetteer.Name]) -> dict[str, str]:
+    """Word -> place key, with @district (the home district) and @city (the province-level unit
+    whose code prefixes the home district's) resolved; words that resolve to nothing are left out."""
+    city = None
+    if home is not None and home.match:
+        code = home.match.rsplit("/", 1)[-1][:2]
+        city = next((n.key for n in names if n.match and n.match.rsplit("/", 1)[-1] == code), None)
+    out = {}
+    for word, target in table.items():
+        target = {"@district": home.key if home else "", "@city": city or ""}.get(target, target)
         if target:
-            scopes[word] = target
+            out[word] = target
+    return out
+
+
+def _area(st: statistics.Stat, sentence: Sentence, places: list[mentions.Mention],
+          words: dict[str, str], text: str, rules: Rules) -> str | None:
+    """The last place named before the figure in its sentence, or an area word after it."""
+    area = rules.section("area")
+    after_bad = tuple(area.get("not_followed_by", []))
+    before_bad = tuple(area.get("not_preceded_by", []))
+    before = [m for m in places if sentence.start <= m.start and m.end <= st.start]
+    lo = before[-1].end if before else sentence.start
+    best: tuple[int, str] | None = None
+    for word, key in words.items():
+        pos = text.find(word, lo, st.start)
+        while pos >= 0:
+            if not text.startswith(after_bad, pos + len(word)) and not text[:pos].endswith(before_bad):
+                if best is None or pos > best[0]:
+                    best = (pos, key)
+            pos = text.find(word, pos + 1, st.start)
+    if best is not None:
+        return best[1]
+    return before[-1].name.key if before else None
+
+
+def _statistics(b: _Builder, home: gazetteer.Name | None, found_mentions: list[mentions.Mention]) -> None:
+    scopes = _resolve_places(b.rules.section("rank").get("scopes", {}), home, b.ctx.names)
+    area_words = _resolve_places(b.rules.section("area").get("words", {}), home, b.ctx.names)
+    places = [m for m in found_mentions if m.name.key.startswith("place/")]
     number = 0
     for sentence in b.sents_for("statistics"):
         found = statistics.find(sentence, b.rules, b.ctx.published, scopes)
@@ -215,6 +249,9 @@ def _statistics(b: _Builder, home: gazetteer.Name | None) -> None:
             p.add("sdmx-measure:obsValue", _number(st.value))
             p.add("sdmx-attribute:unitMeasure", st.unit.curie)
             p.add("kg:reportedValue", _lit(st.reported))
+            area = _area(st, sentence, places, area_words, b.ct.clean, b.rules)
+            if area:
+                p.add("sdmx-dimension:refArea", f"<{area}>")
             if st.period:
                 p.add("sdmx-dimension:refPeriod", f"<period/{st.period}>")
             if st.date_wording and not st.date_wording[:4].isdigit():

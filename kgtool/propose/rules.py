@@ -24,6 +24,7 @@ class Unit:
     surface: str
     curie: str
     kind: str           # count | amount | percent | ratio | duration
+    scale: int = 1      # multiplier for obsValue (万人: 10000)
 
 
 @dataclass(frozen=True)
@@ -60,10 +61,10 @@ def _read_units(path: Path) -> tuple[Unit, ...]:
         if not line.strip() or line.startswith("#"):
             continue
         cells = line.split("\t")
-        if len(cells) < 3:
-            raise InputError("expected surface, unit, kind (tab-separated)", source=str(path),
+        if len(cells) < 4 or not cells[3].isdigit():
+            raise InputError("expected surface, unit, kind, scale (tab-separated)", source=str(path),
                              line=number)
-        units.append(Unit(cells[0], cells[1], cells[2]))
+        units.append(Unit(cells[0], cells[1], cells[2], int(cells[3])))
     return tuple(sorted(units, key=lambda u: len(u.surface), reverse=True))
 
 

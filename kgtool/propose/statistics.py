@@ -84,6 +84,12 @@ def _value(text: str) -> str | None:
     return None if number is None else str(number)
 
 
+def _scaled(value: str, scale: int) -> str:
+    """1.2 x 10000 -> "12000" (an integer when it is one)."""
+    scaled = Decimal(value) * scale
+    return str(int(scaled)) if scaled == scaled.to_integral_value() else str(scaled.normalize())
+
+
 def _clause_start(text: str, pos: int, rules: Rules) -> int:
     marks = set(rules.section("text").get("clause_marks", [])) | set(
         rules.section("text").get("clause_ends", []))
@@ -183,6 +189,10 @@ def find(sentence: Sentence, rules: Rules, published: dt.date | None,
                 continue
             if unit.surface in ("年",) and len(raw) == 4:
                 continue                                   # a year, not a duration
+            if unit.kind == "duration" and not raw[0].isdigit() and numbers.get("durations_need_digits", True):
+                continue                                   # 近三年, 两天: time spans, not figures
+            if unit.scale != 1:
+                value = _scaled(value, unit.scale)
             if unit.surface in ("日",) and s > 0 and text[s - 1] == "月":
                 continue
         else:
