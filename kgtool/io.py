@@ -132,7 +132,7 @@ def _as_input_error(exc: Exception, source: str) -> InputError:
                       column=int(col_m.group(1)) if (line_m and col_m) else None)
 
 
-def parse_rdf(path_or_text: str | os.PathLike[str], format: str | None = None, *,
+def parse_rdf(path_or_text: str | os.PathLike[str], format: str | None = None, *,  # noqa: A002 - rdflib's name
               source: str | None = None, base: str | None = None,
               graph: Graph | None = None) -> Graph:
     """Parse a file (a `Path`, or a `str` naming an existing file) or RDF text into a Graph.

@@ -67,7 +67,7 @@ def jsonld(graph: Graph, prefixes: Mapping[str, str]) -> bytes:
 
     def compact(iri: str) -> str:
         best = ""
-        for p, ns in used.items():
+        for ns in used.values():
             if iri.startswith(ns) and len(ns) > len(best) and not iri[len(ns):].startswith("//"):
                 best = ns
         if best:
