@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -251,3 +252,58 @@ def test_literal_values_compare_as_values() -> None:
     b = statistics.Value(URIRef(ID + "observation/y"), Literal("3726.30", datatype=URIRef(
         "http://www.w3.org/2001/XMLSchema#decimal")), None, ["b"])
     assert not statistics.Statistic((None,), [a, b]).conflict
+
+
+# ------------------------------------------------------------------------ the first source re-read
+
+def _built_graph(real_project: Project) -> Graph:
+    return Graph().parse(real_project.built_graph)
+
+
+def test_presenters_are_not_organizers(real_project: Project) -> None:
+    g = _built_graph(real_project)
+    schema = "https://schema.org/"
+    for event, presenter in (("event/b03", "org/上海市经信委"), ("event/b04", "org/国网松江供电公司")):
+        node = URIRef(ID + event)
+        assert (node, URIRef(schema + "performer"), URIRef(ID + presenter)) in g
+        assert (node, URIRef(schema + "organizer"), None) not in g
+
+
+def test_first_appearance_says_whose(real_project: Project) -> None:
+    g = _built_graph(real_project)
+    kg = "https://w3id.org/kgtool/def/"
+    for event in g.subjects(URIRef(kg + "firstAppearance"), None):
+        assert g.value(event, URIRef(kg + "firstAppearanceOf")) == URIRef(ID + "place/松江区")
+
+
+def test_misprint_is_kept_and_explained(real_project: Project) -> None:
+    g = _built_graph(real_project)
+    doc = URIRef(ID + "document/2025-07-22-区委意见")
+    labels = {(str(x), x.language) for x in g.objects(doc, URIRef("http://www.w3.org/2004/02/skos/core#prefLabel"))}
+    assert any("千字当头" in t and lang == "zh-Hans" for t, lang in labels)      # as printed
+    notes = [str(n) for n in g.objects(doc, URIRef("http://www.w3.org/2004/02/skos/core#note"))
+             if n.language == "en"]
+    assert any("千字当头" in n and "干字当头" in n and "misprint" in n for n in notes)
+
+
+def test_one_english_name_per_thing(real_project: Project) -> None:
+    """The English for 科技影都 and 专精特新 is the same wherever it is used."""
+    g = _built_graph(real_project)
+    english = [str(o) for o in g.objects() if isinstance(o, Literal) and o.language == "en"]
+    film = {m for t in english for m in re.findall(r"[\w-]+ (?:and Technology )?Film City", t)}
+    assert film == {"Science and Technology Film City"}, film
+    srdi = [t for t in english if "specialised" in t.lower()]
+    assert srdi and all("specialised, refined, distinctive and innovative" in t for t in srdi), srdi
+
+
+def test_notes_became_facts(real_project: Project) -> None:
+    g = _built_graph(real_project)
+    kg = "https://w3id.org/kgtool/def/"
+    assert g.value(URIRef(ID + "group/b01"), URIRef(kg + "batchOrdinal")).toPython() == 1   # 首批
+    levels = set(g.objects(URIRef(ID + "observation/b01"), URIRef(kg + "recognitionLevel")))
+    assert levels == {URIRef(ID + "concept/国家级"), URIRef(ID + "concept/市级")}
+    approval = URIRef(ID + "event/b01")
+    assert str(g.value(approval, URIRef(kg + "durationBefore"))) == "数月等待"
+    assert str(g.value(approval, URIRef(kg + "durationAfter"))) == "P1D"
+    services = set(g.objects(URIRef(ID + "place/航空前置货站"), URIRef(kg + "offersService")))
+    assert len(services) == 3
