@@ -121,7 +121,7 @@ def spans_of(graph: Graph, source: str | None = None) -> list[tuple[int, int]]:
         for selector in graph.objects(span, OA.hasSelector):
             start, end = graph.value(selector, OA.start), graph.value(selector, OA.end)
             if start is not None and end is not None:
-                spans.add((int(start), int(end)))
+                spans.add((int(str(start)), int(str(end))))
     return sorted(spans)
 
 

@@ -64,7 +64,7 @@ class _Part:
             def flush(self) -> None:
                 outer.raw.flush()
 
-        self.gz = gzip.GzipFile(filename="", mode="wb", fileobj=_Hashing(),  # type: ignore[arg-type]
+        self.gz = gzip.GzipFile(filename="", mode="wb", fileobj=_Hashing(),
                                 compresslevel=6, mtime=0)
 
     def write(self, data: bytes, lines: int) -> None:

@@ -137,7 +137,7 @@ def locate(project: str | os.PathLike[str] | None = None) -> Project:
             raise UsageError(f"{root} is not a kgtool checkout (no pyproject.toml naming kgtool)",
                              source="--project")
         return Project(root=root, data_dir=root)
-    root = find_root()
-    if root is not None:
-        return Project(root=root, data_dir=root)
+    found = find_root()
+    if found is not None:
+        return Project(root=found, data_dir=found)
     return Project(root=None, data_dir=packaged_data_dir())

@@ -178,7 +178,7 @@ def dump_nquads(directory: str | os.PathLike[str]) -> bytes:
     from kgtool.export import stream_store  # noqa: PLC0415
 
     chunks: list[bytes] = []
-    stream_store(directory, "nq", chunks.append)
+    stream_store(Path(directory), "nq", chunks.append)
     return b"".join(chunks)
 
 
@@ -191,7 +191,7 @@ def rdflib_graph(directory: str | os.PathLike[str]) -> Any:
     from kgtool.export import stream_store  # noqa: PLC0415
 
     chunks: list[bytes] = []
-    stream_store(directory, "nt", chunks.append)
+    stream_store(Path(directory), "nt", chunks.append)
     g = Graph(bind_namespaces="none")
     g.parse(data=b"".join(chunks).decode("utf-8"), format="nt")
     return g
