@@ -292,6 +292,8 @@ def test_one_english_name_per_thing(real_project: Project) -> None:
     english = [str(o) for o in g.objects() if isinstance(o, Literal) and o.language == "en"]
     film = {m for t in english for m in re.findall(r"[\w-]+ (?:and Technology )?Film City", t)}
     assert film == {"Science and Technology Film City"}, film
+    chain = {m.lower() for t in english for m in re.findall(r"chain[- ]lead\w*", t, re.I)}
+    assert chain == {"chain-leader"}, chain                                   # 链主
     srdi = [t for t in english if "specialised" in t.lower()]
     assert srdi and all("specialised, refined, distinctive and innovative" in t for t in srdi), srdi
 
