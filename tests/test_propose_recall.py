@@ -55,3 +55,24 @@ def test_second_document_statistics_recall(real_project: Project) -> None:
     assert score.stats_total >= 8
     assert score.stat_recall >= 0.95, score.missed_stats
     assert score.entity_recall >= 0.90, [e.key for e in score.missed_entities]
+
+
+def test_reference_divisions_and_industry_classes(real_project: Project) -> None:
+    """Division names and short forms from the NBS files, GB/T 4754 class names, no graph."""
+    from kgtool.propose import Inputs
+
+    full = default_inputs(real_project)
+    _shared_ok(full)
+    text = ("松江区洞泾镇推进城市建设。在洞泾,仪器仪表制造业加快发展。松江新城建设提速。"
+            "九里亭街道与徐汇区合作。")
+    src = SourceText("t", "t.txt", text, parse_published("2025"))
+    draft = propose_text(src, Inputs(None, full.divisions, full.industry))
+    found = {p.key: p for p in draft.proposals if p.kind in ("entity", "mention")}
+    town = found["place/洞泾镇"]
+    assert [s.clean for s in town.spans][:2] == ["洞泾镇", "在洞泾"]   # full name; short form (grown: unique)
+    assert town.props["skos:exactMatch"] == ["<https://w3id.org/kgtool/id/division/310117106>"]
+    assert town.classes == ["kg:Town"]
+    assert "place/建设镇" not in found                 # a township short form elsewhere is no mention
+    assert "place/徐汇区" in found and "place/九里亭街道" in found
+    industry = found["industry/仪器仪表制造业"]
+    assert industry.props["skos:exactMatch"] == ["<https://w3id.org/kgtool/id/scheme/gbt4754-2017/40>"]
