@@ -224,6 +224,10 @@ def test_a_50_mb_file_is_refused_without_reading_it(tmp_path: Path, cli_run) -> 
 
 def test_missing_source_and_bad_date(tmp_path: Path, cli_run) -> None:
     assert cli_run(["propose", str(tmp_path / "nope.txt")]).exit_code == 3
+    (tmp_path / "empty-ref").mkdir()
+    (tmp_path / "b.txt").write_text("2024年,企业12家。", encoding="utf-8")
+    wrong = cli_run(["propose", str(tmp_path / "b.txt"), "--reference", str(tmp_path / "empty-ref")])
+    assert wrong.exit_code == 2 and "--reference" in wrong.output
     (tmp_path / "a.txt").write_text("2024年,企业12家。", encoding="utf-8")
     result = cli_run(["propose", str(tmp_path / "a.txt"), "--published", "yesterday"])
     assert result.exit_code == 2 and "invalid date" in result.output

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from kgtool.errors import UsageError
 from kgtool.project import Project
 from kgtool.propose import draft as _draft
 from kgtool.propose import rules as _rules
@@ -41,8 +42,11 @@ def default_inputs(project: Project, *, graph: bool = True, reference: Path | No
     built = project.built_graph if graph and project.built_graph.is_file() else None
     if reference is False:
         return Inputs(built, None, None)
-    base = project.shared_dir if reference is True or reference is None else Path(reference)
+    explicit = not (reference is True or reference is None)
+    base = Path(reference) if explicit else project.shared_dir  # type: ignore[arg-type]
     divisions, industry = base / DIVISIONS, base / INDUSTRY
+    if explicit and not divisions.is_dir() and not industry.is_dir():
+        raise UsageError(f"neither {DIVISIONS} nor {INDUSTRY} is in this folder", source="--reference")
     return Inputs(built, divisions if divisions.is_dir() else None,
                   industry if industry.is_dir() else None)
 
