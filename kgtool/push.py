@@ -232,10 +232,11 @@ def sources_from_store(directory: str, graph: str | None, skolemize: bool) -> li
     restore = ntstream.tag_restorer(kstore.read_meta(Path(directory)).get("langtags", {}))
 
     def lines_of(g: Any) -> list[str]:
-        chunks: list[bytes] = []
-        aside = ntstream.dump_graph(st, g, chunks.append, restore)
-        return b"".join(chunks).decode("utf-8").splitlines(keepends=True) + \
-            [line + "\n" for line in aside]
+        lines: list[str] = []
+        # Chunks hold whole lines: decoded one by one, never the whole graph as one string.
+        aside = ntstream.dump_graph(st, g, lambda b: lines.extend(
+            b.decode("utf-8").splitlines(keepends=True)), restore)
+        return lines + [line + "\n" for line in aside]
 
     names = [g for g, _ in kstore.graphs(directory)]
     if st.contains_named_graph(ox.NamedNode(UNION_GRAPH)):
