@@ -303,3 +303,11 @@ def test_malformed_rules_are_an_input_error(tmp_path: Path) -> None:
     (folder / "patterns.toml").write_text("[numbers\n", encoding="utf-8")
     with pytest.raises(InputError, match="malformed rules"):
         rules_mod.load(folder)
+
+
+def test_industries_by_pattern() -> None:
+    text = ("聚焦以智能终端、智算服务、卫星互联网为引领的新一代信息技术,以及先进材料、生命健康4个百亿元级特色产业。"
+            "时尚消费品产业已培育企业。放眼上海产业版图,松江区两大主导产业已具备千亿级体量。")
+    keys = {p.key for p in _draft(text).proposals if p.key.startswith("industry/")}
+    assert keys == {"industry/智能终端", "industry/智算服务", "industry/卫星互联网", "industry/新一代信息技术",
+                    "industry/先进材料", "industry/生命健康", "industry/时尚消费品"}

@@ -104,6 +104,8 @@ def build(source: str, rules: Rules, ctx: Context) -> Draft:
     pattern_orgs = [_pattern_org(name, known, rules) for _, _, name in mentions.organisations(text, rules)]
     pattern_orgs += [gazetteer.Name(title, f"document/{title}", ("kg:PolicyDocument",), "pattern", 0.6)
                      for _, _, title in mentions.titles(text)]
+    pattern_orgs += [gazetteer.Name(name, f"industry/{name}", ("kg:Industry",), "pattern", 0.4)
+                     for name in mentions.industries(text, rules)]
     if ctx.progress:
         ctx.progress("mentions", 0, 1)
     found = mentions.tile(text, ctx.names + pattern_orgs)

@@ -106,6 +106,41 @@ def organisations(text: str, rules: Rules) -> list[tuple[int, int, str]]:
     return out
 
 
+def industries(text: str, rules: Rules) -> list[str]:
+    """Names of industries and fields by the patterns of [industries] (in text order)."""
+    ind = rules.section("industries")
+    seps = "|".join(re.escape(x) for x in ind.get("list_separators", ["、"]))
+    lead = rules.longest_first("industries", "strip_leading")
+    stop = set(ind.get("stoplist", []))
+    reject = [re.compile(p) for p in ind.get("reject_patterns", [])]
+    out: list[str] = []
+
+    def keep(raw: str) -> None:
+        name = raw.strip()
+        changed = True
+        while changed:
+            changed = False
+            for w in lead:
+                if name.startswith(w) and len(name) > len(w):
+                    name, changed = name[len(w):], True
+        name = name.removesuffix("等")
+        if (2 <= len(name) <= 10 and name not in stop and name not in out
+                and not any(r.search(name) for r in reject)):
+            out.append(name)
+
+    for pattern in ind.get("patterns", []):
+        for m in re.finditer(pattern, text):
+            groups = m.groupdict()
+            if groups.get("name"):
+                keep(groups["name"])
+            for item in re.split(seps, groups.get("list") or ""):
+                if item:
+                    keep(item)
+            if groups.get("head"):
+                keep(groups["head"])
+    return out
+
+
 def titles(text: str) -> list[tuple[int, int, str]]:
     """Titles of documents, as printed between 《》: (start, end, title) without the brackets."""
     return [(m.start(1), m.end(1), m.group(1)) for m in re.finditer(r"《([^《》\n]{2,80})》", text)]
