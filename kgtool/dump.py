@@ -220,7 +220,7 @@ def _from_store(store_dir: Path, out: Path, part_size: int, default_graph: str |
 def _from_project(project: Any, data: Sequence[str], out: Path, part_size: int,
                   files: list[_Part], graphs: dict[str, int],
                   on_graph: Callable[[str], None] | None) -> None:
-    from kgtool import export as ex  # noqa: PLC0415
+    import kgtool.export as ex  # noqa: PLC0415 - not `from kgtool import export`: that is the API function
 
     if project is None:
         raise InputError("no project: run inside a kgtool checkout or pass --store")
