@@ -404,11 +404,11 @@ def assemble(project: Project, *, include_proposed: bool = False) -> Assembly:
 
 def _describe_units(project: Project, graphs: dict[str, Graph]) -> None:
     """Each graph describes the units it uses (kgtool.units: the graph validates on its own)."""
-    from kgtool.units import used_units
+    from kgtool.units import ontology_units, used_units
 
     if not project.ontology.is_file():
         return
-    ontology = io.parse_rdf(project.ontology, source=_rel(project, project.ontology))
+    ontology = ontology_units(project.ontology, source=_rel(project, project.ontology))
     for g in graphs.values():
         g += used_units(ontology, g)
 
