@@ -70,9 +70,9 @@ def test_reference_divisions_and_industry_classes(real_project: Project) -> None
     found = {p.key: p for p in draft.proposals if p.kind in ("entity", "mention")}
     town = found["place/洞泾镇"]
     assert [s.clean for s in town.spans][:2] == ["洞泾镇", "在洞泾"]   # full name; short form (grown: unique)
-    assert town.props["skos:exactMatch"] == ["<https://w3id.org/kgtool/id/division/310117106>"]
+    assert town.props["rdfs:seeAlso"] == ["<https://w3id.org/kgtool/id/division/310117106>"]
     assert town.classes == ["kg:Town"]
     assert "place/建设镇" not in found                 # a township short form elsewhere is no mention
     assert "place/徐汇区" in found and "place/九里亭街道" in found
     industry = found["industry/仪器仪表制造业"]
-    assert industry.props["skos:exactMatch"] == ["<https://w3id.org/kgtool/id/scheme/gbt4754-2017/40>"]
+    assert industry.props["rdfs:seeAlso"] == ["<https://w3id.org/kgtool/id/scheme/gbt4754-2017/40>"]

@@ -122,7 +122,8 @@ def build(source: str, rules: Rules, ctx: Context) -> Draft:
         if not p.existing:
             p.add("skos:prefLabel", _lit(n.surface))
             if n.match:
-                p.add("skos:exactMatch", f"<{n.match}>")
+                # a pointer for the curator, not a mapping: `kgtool link` writes audited ones
+                p.add("rdfs:seeAlso", f"<{n.match}>")
         b.quote(p, m.start, m.end)
     _posts(b, found, home)
     _statistics(b, home, found)
@@ -145,7 +146,7 @@ def _pattern_org(name: str, known: dict[str, gazetteer.Name], rules: Rules) -> g
     return gazetteer.Name(name, f"org/{name}", ("org:Organization",), "pattern", 0.5)
 
 
-_ORDER = {"statistic": 0, "concept": 1, "event": 2, "entity": 3, "mention": 4}
+_ORDER = {"dataset": 0, "statistic": 1, "concept": 2, "event": 3, "entity": 4, "mention": 5}
 
 
 def _expand_local(org_text: str, home: gazetteer.Name | None) -> str:
@@ -226,6 +227,22 @@ def _area(st: statistics.Stat, sentence: Sentence, places: list[mentions.Mention
     return before[-1].name.key if before else None
 
 
+def _dataset(b: _Builder) -> str | None:
+    """The qb:DataSet the draft's observations belong to, quoted by the text's first sentence."""
+    key = f"dataset/{b.ctx.source_key}-statistics"
+    if key not in b.proposals and b.sents:
+        first = b.sents[0]
+        span = b.span(first.start, first.end, key)
+        if span is None:
+            return None
+        d = Proposal(key, "dataset", ["qb:DataSet"], label=f"{first.text}中的统计数据", confidence=0.9)
+        d.add("skos:prefLabel", _lit(f"{first.text}中的统计数据"))
+        d.add("skos:prefLabel", _lit(f"Statistics reported in {b.ctx.source_key}", "en"))
+        d.spans.append(span)
+        b.proposals[key] = d
+    return key
+
+
 def _statistics(b: _Builder, home: gazetteer.Name | None, found_mentions: list[mentions.Mention]) -> None:
     scopes = _resolve_places(b.rules.section("rank").get("scopes", {}), home, b.ctx.names)
     area_words = _resolve_places(b.rules.section("area").get("words", {}), home, b.ctx.names)
@@ -244,6 +261,15 @@ def _statistics(b: _Builder, home: gazetteer.Name | None, found_mentions: list[m
                 continue
             p = Proposal(key, "statistic", ["qb:Observation"], value=(st.value, st.unit.curie, st.period))
             p.spans.append(span)
+            dataset = _dataset(b)
+            if dataset:
+                p.add("qb:dataSet", f"<{dataset}>")
+            if not st.indicator:
+                st.indicator = b.rules.section("indicator").get("fallback_by_kind", {}).get(st.unit.kind)
+                st.notes.append("placeholder indicator: name what is measured")
+                placeholder = True
+            else:
+                placeholder = False
             if st.indicator:
                 concept = f"concept/{st.indicator}"
                 p.add("kg:indicator", f"<{concept}>")
@@ -275,7 +301,7 @@ def _statistics(b: _Builder, home: gazetteer.Name | None, found_mentions: list[m
                     p.add("kg:growthOf", f"<{keys[id(st.growth_of)]}>")
                 if st.growth_basis in ("同比", "环比"):
                     p.add("kg:comparisonBasis", f"<concept/{st.growth_basis}>")
-            confidence = 0.5 + (0.2 if st.indicator else 0) + (0.1 if st.period else 0) + (
+            confidence = 0.5 + (0.2 if st.indicator and not placeholder else 0) + (0.1 if st.period else 0) + (
                 0.1 if st.rank or st.growth_basis else 0)
             p.confidence = min(confidence, 0.9)
             p.note = "; ".join(st.notes)
@@ -305,7 +331,9 @@ def _events(b: _Builder) -> None:
     for sentence in b.sents_for("events"):
         for ev in events_mod.find(sentence, b.rules, b.ctx.published):
             key = f"event/{ev.period}-{ev.noun}"
-            p = b.proposals.get(key) or Proposal(key, "event", [ev.cls], label=None, confidence=0.6)
+            label = f"{ev.wording}{ev.noun}"
+            p = b.proposals.get(key) or Proposal(key, "event", [ev.cls], label=label, confidence=0.6)
+            p.add("skos:prefLabel", _lit(label))
             p.add("time:hasTime", f"<period/{ev.period}>")
             p.add("kg:dateWording", _lit(ev.wording))
             s = b.span(ev.start, ev.end, key)

@@ -12,6 +12,7 @@ PREFIXES = """@base <https://w3id.org/kgtool/id/> .
 @prefix kg: <https://w3id.org/kgtool/def/> .
 @prefix kgunit: <https://w3id.org/kgtool/def/unit/> .
 @prefix owl: <http://www.w3.org/2002/07/owl#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
 @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
 @prefix skos: <http://www.w3.org/2004/02/skos/core#> .
 @prefix org: <http://www.w3.org/ns/org#> .
