@@ -187,7 +187,8 @@ def test_build_refuses_a_draft_unless_asked(project_copy) -> None:
 
     build_mod = importlib.import_module("kgtool.build")
     root = project_copy.root
-    words = "回望近年来的发展轨迹,松江产业经济稳中向好、积厚成势。2024年,全区集聚规上工业企业1718家,连续三年稳居全市首位;"
+    words = ("回望近年来的发展轨迹,松江产业经济稳中向好、积厚成势。"
+             "2024年,全区集聚规上工业企业1718家,连续三年稳居全市首位;")
     draft = render.turtle(_draft(words, "2025-01-01"))     # words of the seed: quotes resolve there
     (root / "graph" / "facts" / "90-draft.ttl").write_text(draft, encoding="utf-8")
     with pytest.raises(InputError) as err:
