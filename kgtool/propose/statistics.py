@@ -114,6 +114,7 @@ def _indicator_before(text: str, start: int, rules: Rules, times: list[timeexpr.
             else:
                 phrase = phrase[:rel_s] + phrase[rel_e:]
     verbs = rules.longest_first("indicator", "strip_leading")
+    single = set(ind.get("split_after_single", []))
     changed = True
     while changed and phrase:
         changed = False
@@ -123,7 +124,7 @@ def _indicator_before(text: str, start: int, rules: Rules, times: list[timeexpr.
                 break
         for w in verbs:                              # a verb inside: keep what follows it
             pos = phrase.rfind(w)
-            if pos > 0 and len(w) >= 2:
+            if pos > 0 and (len(w) >= 2 or w in single):
                 phrase, phrase_start, changed = phrase[pos + len(w):], phrase_start + pos + len(w), True
                 break
     for w in rules.longest_first("indicator", "strip_trailing"):
