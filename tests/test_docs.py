@@ -112,13 +112,16 @@ def _doc_examples() -> list[tuple[str, str, list[str]]]:
     out = []
     for path in DOCS:
         for lang, block in FENCE.findall(path.read_text(encoding="utf-8")):
-            lines = block.splitlines()
+            lines = re.sub(r"\\\n\s*", " ", block).splitlines()   # join continuation lines
             for i, line in enumerate(lines):
                 s = line.strip()
                 if lang == "console":
                     if not s.startswith("$ "):
                         continue
                     s = s[2:]
+                if s.startswith(SETUP):   # a walkthrough's own steps run too, in their place
+                    out.append((path.relative_to(ROOT).as_posix(), s, []))
+                    continue
                 if not s.startswith(("kgtool ", "KGTOOL_")):
                     continue
                 shown: list[str] = []
@@ -133,6 +136,7 @@ def _doc_examples() -> list[tuple[str, str, list[str]]]:
     return out
 
 
+SETUP = ("mkdir ", "cp ", "mv ", "cat > ", "echo ")
 HELP_EXAMPLES = _help_examples()
 DOC_EXAMPLES = _doc_examples()
 
@@ -229,6 +233,10 @@ MAY_FIND = re.compile(r"^kgtool (validate|coverage|conflicts)\b|--check\b")
 
 
 def _check(box: Sandbox, where: str, command: str, shown: list[str]) -> None:
+    if command.startswith(SETUP):
+        r = box.run(box.map(command))
+        assert r.returncode == 0, f"{where}: `{command}` exited {r.returncode}: {r.stderr}"
+        return
     if re.match(r"kgtool serve\b", command):
         ok, log = box.serve(box.map(command))
         assert ok, f"{where}: `{command}` did not start serving: {log}"
@@ -277,8 +285,8 @@ def test_every_example_runs(sandbox: Sandbox) -> None:
     failures = []
     seen: set[str] = set()
     for where, command, shown in EXAMPLES:
-        key = sandbox.map(command).split(" #")[0].split(" && ")[0].strip()
-        if not shown and key in seen:
+        key = " ".join(sandbox.map(command).split(" #")[0].split(" && ")[0].split())
+        if not shown and key in seen and not command.startswith(SETUP):
             continue   # the same command line in two places: run once
         seen.add(key)
         try:
