@@ -44,18 +44,18 @@ def main() -> None:
     project = locate(ROOT)
     full = default_inputs(project)
     no_graph = Inputs(None, full.divisions, full.industry)
-    print("| document | dictionary | stats recall | stats precision | refArea as curated | entity recall | "
-          "mention precision | time |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| document | dictionary | stats recall | stats precision | refArea as curated | "
+          "indicator as curated | entity recall | mention precision | time |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for doc in (ARTICLE, BULLETIN):
         if not doc[1].is_file():
-            print(f"| {doc[0]} | (missing: {doc[1]}) | | | | | | |")
+            print(f"| {doc[0]} | (missing: {doc[1]}) | | | | | | | |")
             continue
         for label, inputs in (("graph + reference", full), ("reference only", no_graph)):
             s, elapsed = run(doc, inputs)
             print(f"| {doc[0]} | {label} | {s.stats_found}/{s.stats_total} = {s.stat_recall:.1%} | "
                   f"{s.stat_proposals_matched}/{s.stat_proposals} = {s.stat_precision:.1%} | "
-                  f"{s.areas_agree}/{s.stats_found} | "
+                  f"{s.areas_agree}/{s.stats_found} | {s.indicators_agree}/{s.stats_found} | "
                   f"{s.entities_found}/{s.entities_total} = {s.entity_recall:.1%} | "
                   f"{s.mention_proposals_matched}/{s.mention_proposals} = {s.entity_precision:.1%} | "
                   f"{elapsed:.2f} s |")

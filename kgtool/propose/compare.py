@@ -27,6 +27,7 @@ class CuratedStat:
     unit: str
     period: str | None
     area: str | None = None         # refArea key: reported, not part of the match
+    indicator: str | None = None    # the indicator's zh-Hans label: reported, not part of the match
 
 
 @dataclass(frozen=True)
@@ -93,10 +94,14 @@ def load_curated(graphs: list[Path], quoted_in: Path | None = None) -> Curated:
         if kind == "observation":
             value, unit = g.value(s, obs_value), g.value(s, unit_p)
             period, area = g.value(s, ref_period), g.value(s, ref_area)
+            ind = g.value(s, URIRef(_KG + "indicator"))
+            ind_label = next((str(o) for o in g.objects(ind, SKOS.prefLabel)
+                              if getattr(o, "language", None) == "zh-Hans"), None) if ind else None
             if isinstance(value, Literal) and unit is not None:
                 out.stats.append(CuratedStat(key, _norm_value(str(value)), _curie(str(unit)),
                                              str(period)[len(period_base):] if period else None,
-                                             str(area)[len(namespaces.ID):] if area else None))
+                                             str(area)[len(namespaces.ID):] if area else None,
+                                             ind_label))
         elif kind in ENTITY_KINDS and (s, SKOS.inScheme, indicators) not in g and (s, RDF.type, None) in g:
             labels = frozenset(str(o) for p in (SKOS.prefLabel, SKOS.altLabel, RDFS.label, FOAF.name)
                                for o in g.objects(s, p) if getattr(o, "language", None) == "zh-Hans")
@@ -135,6 +140,7 @@ class Score:
     missed_stats: list[CuratedStat]
     missed_entities: list[CuratedEntity]
     areas_agree: int = 0            # found statistics whose refArea is the curated one (or both none)
+    indicators_agree: int = 0       # found statistics whose indicator has the curated label
 
     @staticmethod
     def _ratio(a: int, b: int) -> float:
@@ -166,16 +172,18 @@ def score(draft: Draft, curated: Curated) -> Score:
     mention_props = [p for p in draft.proposals if p.kind in ("mention", "entity", "event")]
     missed_e = [e for e in curated.entities if not any(_entity_match(p, e) for p in mention_props)]
     matched_m = sum(1 for p in mention_props if any(_entity_match(p, e) for e in curated.entities))
-    areas = 0
+    areas = indicators = 0
     for s in curated.stats:
         found = [p for p in stat_props if _stat_key(p) == (s.value, s.unit, s.period)]
         if found:
             got = found[0].props.get("sdmx-dimension:refArea", [None])[0]
             areas += (got[1:-1] if got else None) == s.area
+            ind = found[0].props.get("kg:indicator", [None])[0]
+            indicators += ind is not None and ind[len("<concept/"):-1] == s.indicator
     return Score(len(curated.stats) - len(missed), len(curated.stats), len(stat_props),
                  sum(1 for p in stat_props if _stat_key(p) in curated_keys),
                  len(curated.entities) - len(missed_e), len(curated.entities),
-                 len(mention_props), matched_m, missed, missed_e, areas)
+                 len(mention_props), matched_m, missed, missed_e, areas, indicators)
 
 
 def additions(draft: Draft, curated: Curated) -> list[Proposal]:

@@ -139,10 +139,15 @@ def _indicator_before(text: str, start: int, rules: Rules, times: list[timeexpr.
 def _counted_noun(text: str, end: int, rules: Rules) -> str | None:
     marks = set(rules.section("text").get("clause_marks", [])) | set(
         rules.section("text").get("clause_ends", [])) | set(rules.section("text").get("sentence_ends", []))
+    marks.discard("、")                 # 50余家国家级、市级专精特新企业: one counted noun
     i = end
-    while i < len(text) and text[i] not in marks and not text[i].isdigit() and i - end < 12:
+    while i < len(text) and text[i] not in marks and not text[i].isdigit() and i - end < 16:
         i += 1
-    noun = text[end:i]
+    noun = text[end:i].rstrip("、")
+    for verb in rules.longest_first("indicator", "strip_leading"):
+        pos = noun.find(verb)
+        if len(verb) >= 2 and pos >= 2:
+            noun = noun[:pos]               # 12家银行推出98项…: the noun is 银行
     return noun if len(noun) >= 2 and HAN.match(noun) else None
 
 
@@ -206,17 +211,21 @@ def find(sentence: Sentence, rules: Rules, published: dt.date | None,
                           if w and w in approx), None)
         stat = Stat(s, e, value, unit, m.group(0), qualifier)
         head = text[:s]
+        eff: re.Match[str] | None = None
         g = growth_re.search(head) if unit.kind == "percent" else None
         if g:
             stat.growth_basis = growth_cues.get(g.group(0), "") or None
             stat.growth_basis = stat.growth_basis or "增长"
             stat.start, stat.reported = g.start(), g.group(0) + m.group(0)
         else:
-            eff = effect_re.search(head) if unit.kind == "percent" else None
+            eff = effect_re.search(head) if unit.kind == "percent" else None  # noqa: F841
             if eff:
                 stat.effect = True
                 stat.start, stat.reported = eff.start(), eff.group(0) + m.group(0)
         found = _indicator_before(text, stat.start, rules, times)
+        if found and stat.effect:                     # 通关效率提高30% -> 通关效率提升幅度
+            suffix = rules.section("change").get("indicator_suffix", {}).get(eff.group(0), "") if eff else ""
+            found = (found[0] + suffix, found[1])
         if found and not stat.growth_basis:
             stat.indicator, stat.indicator_start = found
         if unit.kind == "count" and (not stat.indicator or not stat.indicator.endswith(
