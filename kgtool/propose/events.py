@@ -25,6 +25,20 @@ class Event:
     verb: str | None
 
 
+def _name(text: str, lo: int, start: int, end: int, rules: Rules) -> str:
+    """The event's name: its noun with the words before it back to a boundary (”专题培训班,
+    首个航空前置货站落户 -> 航空前置货站落户), at most `max_name_chars`."""
+    events = rules.section("events")
+    stops = set(events.get("name_boundaries", []))
+    limit = events.get("max_name_chars", 12)
+    i = start
+    while i > lo and end - i < limit and "\u4e00" <= text[i - 1] <= "\u9fff" and text[i - 1] not in stops:
+        i -= 1
+    if i > lo and end - i >= limit:
+        i = start                               # no boundary near: the noun alone
+    return text[i:end]
+
+
 def find(sentence: Sentence, rules: Rules, published: dt.date | None) -> list[Event]:
     """At most one event per dated sentence: the first event noun after its first date."""
     events = rules.section("events")
@@ -42,7 +56,8 @@ def find(sentence: Sentence, rules: Rules, published: dt.date | None) -> list[Ev
             continue
         verb = verb_re.search(sentence.text, noun.start())
         end = max(noun.end(), verb.end() if verb and verb.start() - noun.end() <= 4 else noun.end())
+        name = _name(sentence.text, p.end, noun.start(), noun.end(), rules)
         return [Event(sentence.start + p.start, sentence.start + end, key, p.wording,
-                      noun.group(0), nouns[noun.group(0)],
+                      name, nouns[noun.group(0)],
                       verb.group(0) if verb else None)]
     return []
