@@ -330,3 +330,17 @@ def test_industries_by_pattern() -> None:
     keys = {p.key for p in _draft(text).proposals if p.key.startswith("industry/")}
     assert keys == {"industry/智能终端", "industry/智算服务", "industry/卫星互联网", "industry/新一代信息技术",
                     "industry/先进材料", "industry/生命健康", "industry/时尚消费品"}
+
+
+def test_a_registered_source_resolves_today_from_its_record(project_copy, cli_run) -> None:
+    """今年 of a registered source comes from its record's `published` date, no option needed."""
+    fixtures = Path(__file__).resolve().parent / "fixtures" / "sources"
+    root = project_copy.root
+    added = cli_run(["source", "add", str(fixtures / "songjiang-bulletin-2025.txt"),
+                     "--metadata", str(fixtures / "songjiang-bulletin-2025.toml"), "--project", str(root)])
+    assert added.exit_code == 0, added.output
+    result = cli_run(["propose", "songjiang-bulletin-2025", "--project", str(root), "--no-reference"])
+    assert result.exit_code == 0, result.output
+    assert "Publication date used for relative dates: 2025-12-20." in result.output
+    block = next(b for b in result.output.split("\n\n") if 'kg:reportedValue "超900亿元"' in b)
+    assert "sdmx-dimension:refPeriod <period/2025>" in block and 'kg:dateWording "今年"@zh-Hans' in block
