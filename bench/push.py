@@ -86,7 +86,7 @@ def handler(c: Counter) -> type[BaseHTTPRequestHandler]:
                     return self._send(200, xml.encode(), "application/sparql-results+xml")
             return self._send(404)
 
-        do_GET = do_POST = do_PUT = do_DELETE = _handle
+        do_GET = do_POST = do_PUT = do_DELETE = _handle  # noqa: N815 - http.server names
 
     return H
 
@@ -114,8 +114,8 @@ def main() -> None:
         out = (tmp / "push.log").read_text(encoding="utf-8")
         sent = sum(int(m) for m in re.findall(r": (\d+) triples by", out))
         print(out.strip())
-        print(f"\n| triples pushed | graphs | requests | largest request | wall | CPU | "
-              f"peak RSS (client) | load average |")
+        print("\n| triples pushed | graphs | requests | largest request | wall | CPU | "
+              "peak RSS (client) | load average |")
         print("|---:|---:|---:|---:|---:|---:|---:|---:|")
         print(f"| {sent:,} | {out.count('pushed <')} | {counter.requests} | "
               f"{counter.largest / 2**20:.1f} MiB | {wall:.1f} s | {cpu:.1f} s | "

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import urllib.parse
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -217,9 +217,10 @@ def sources_from_files(paths: Sequence[str], graph: str | None, skolemize: bool)
     return out
 
 
-def sources_from_store(directory: str, graph: str | None, skolemize: bool) -> list[Source]:
+def sources_from_store(directory: str, graph: str | None, skolemize: bool) -> Iterator[Source]:
     """One Source per named graph of a store (the default graph needs --graph), plus the
-    store's materialised union graph when it has one. The lines are written by the engine
+    store's materialised union graph when it has one, made one at a time as the push reaches
+    it (so only one graph's lines are in memory). The lines are written by the engine
     (`kgtool.ntstream`, tags restored): a national graph of millions of triples is read at the
     engine's speed, not term by term in Python."""
     import pyoxigraph as ox  # noqa: PLC0415
@@ -242,17 +243,20 @@ def sources_from_store(directory: str, graph: str | None, skolemize: bool) -> li
     if st.contains_named_graph(ox.NamedNode(UNION_GRAPH)):
         # The materialised union: the remote default graph of `query --endpoint`.
         names.append(UNION_GRAPH)
-    out = []
-    for g in names:
-        iri = g or graph
-        if not iri:
-            raise UsageError("the store's default graph holds triples: name its remote graph "
-                             "with --graph", source="--graph")
-        lines = lines_of(ox.NamedNode(g) if g else ox.DefaultGraph())
-        if skolemize and any("_:" in line for line in lines):
-            lines = _reskolemize(lines, iri)
-        out.append(Source(iri, lines, f"{directory} <{g or 'default'}>"))
-    return out
+    if "" in names and not graph:
+        raise UsageError("the store's default graph holds triples: name its remote graph "
+                         "with --graph", source="--graph")
+
+    def each() -> Iterator[Source]:
+        for g in names:
+            iri = g or graph
+            assert iri
+            lines = lines_of(ox.NamedNode(g) if g else ox.DefaultGraph())
+            if skolemize and any("_:" in line for line in lines):
+                lines = _reskolemize(lines, iri)
+            yield Source(iri, lines, f"{directory} <{g or 'default'}>")
+
+    return each()
 
 
 # ------------------------------------------------------------------------ the protocols
@@ -333,7 +337,7 @@ class Progress:
         self.stream.flush()
 
 
-def push(sources: Sequence[Source], target: Target, *, method: str = "auto", batch: int = 500,
+def push(sources: Iterable[Source], target: Target, *, method: str = "auto", batch: int = 500,
          verify: bool = True, timeout: float = 60.0, auth: Auth | None = None,
          log: Callable[[str], None] | None = None, chunk: int = CHUNK, retries: int = RETRIES,
          progress: Callable[[str, int, int, str], None] | None = None,
@@ -388,6 +392,7 @@ def push(sources: Sequence[Source], target: Target, *, method: str = "auto", bat
         show(src.graph, src.triples, src.triples, "done")
         use = "update" if how == "update" and method == "auto" else use
         report.rows.append((src.graph, src.triples, counted, how))
+        del src, run  # before the next graph is read: one graph's lines in memory at a time
     return report
 
 

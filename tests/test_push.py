@@ -360,7 +360,7 @@ def test_push_a_store_graph_by_graph(mock_store: tuple[MockStore, str], tmp_path
     ks.load_files(d, [str(data)], graph="http://example.org/g1")
     ks.load_files(d, [str(ROOT / "tests" / "fixtures" / "query" / "small.ttl")],
                   graph="http://example.org/g2")
-    sources = pu.sources_from_store(str(d), None, False)
+    sources = list(pu.sources_from_store(str(d), None, False))
     names = [s.graph for s in sources]
     assert names[:2] == ["http://example.org/g1", "http://example.org/g2"]
     assert any('"松江"@zh-Hans' in line for line in sources[0].lines)
