@@ -71,8 +71,9 @@ def _rank_pattern(rules: Rules) -> re.Pattern[str]:
     verbs = rules.alternation("rank", "verbs")
     scopes = rules.alternation("rank", "scopes")
     first = rules.alternation("rank", "first_words")
+    adverbs = rules.alternation("rank", "adverbs")
     return re.compile(
-        rf"(?:{rank.get('streak', '连续(?P<n>[0-9一二三四五六七八九十]+)年')})?(?:同样|继续|仍|稳)?"
+        rf"(?:{rank.get('streak', '连续(?P<n>[0-9一二三四五六七八九十]+)年')})?(?:{adverbs})?"
         rf"(?:{verbs})(?P<scope>{scopes})(?P<peers>[\u4e00-\u9fff]{{0,4}}?)"
         rf"(?:第(?P<ord>[0-9]+|[一二三四五六七八九十]+)|(?P<first>{first}))")
 
@@ -179,7 +180,7 @@ def find(sentence: Sentence, rules: Rules, published: dt.date | None,
             continue
         if core_start > 0 and text[core_start - 1] in blocked_before:
             continue
-        if text[e:].startswith(blocked_after) or text[e:].startswith("级"):
+        if text[e:].startswith(blocked_after):
             continue
         if m.group("num"):
             raw = m.group("num")
