@@ -347,7 +347,9 @@ def stream_store(store_dir: str | Path, fmt: str, out: Callable[[bytes], object]
         emit: Callable[[bytes], object] = out
         if fmt == "nq" and name is not None:
             suffix = f" <{name}> .\n".encode("utf-8")
-            emit = lambda b, s=suffix: out(b.replace(b" .\n", s))  # noqa: E731
+
+            def emit(b: bytes, suffix: bytes = suffix) -> object:
+                return out(b.replace(b" .\n", suffix))
         elif turtle is not None:
             emit = turtle.feed
             if fmt == "trig" and name is not None:

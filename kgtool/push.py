@@ -301,6 +301,8 @@ class StepFailed(RemoteError):
     """One step of a push failed; the message says which, that the graph is unchanged and how
     to resume. Exit 6 like every remote failure."""
 
+    status: int | None = None  # the HTTP status behind it, when there was one
+
 
 def temp_graph(src: Source) -> str:
     """The temporary graph a source is uploaded into before it replaces its graph: named by the
@@ -466,13 +468,13 @@ class _Run:
                       if i else "run the same command again")
             self.show(self.src.graph, i * size, len(lines), f"upload {i + 1}/{n}")
             if how == "gsp":
-                self.attempt(step, lambda b=body: self.client.request(
-                    "POST", self.target.graph_url(self.tmp), b.encode("utf-8"),
+                self.attempt(step, lambda: self.client.request(
+                    "POST", self.target.graph_url(self.tmp), body.encode("utf-8"),
                     {"Content-Type": "application/n-triples; charset=utf-8"},
                     ok=(200, 201, 204)), resume)
             else:
-                self.attempt(step, lambda b=body: self.update(
-                    f"INSERT DATA {{ GRAPH <{self.tmp}> {{\n{b}}} }}"), resume)
+                self.attempt(step, lambda: self.update(
+                    f"INSERT DATA {{ GRAPH <{self.tmp}> {{\n{body}}} }}"), resume)
         self.show(self.src.graph, len(lines), len(lines), "verify")
         got = self.attempt("step 3 (counting the temporary graph)", lambda: self.count(self.tmp),
                            "run the same command again")
