@@ -149,15 +149,16 @@ def _pattern_org(name: str, known: dict[str, gazetteer.Name], rules: Rules) -> g
 _ORDER = {"dataset": 0, "statistic": 1, "concept": 2, "event": 3, "entity": 4, "mention": 5}
 
 
-def _expand_local(org_text: str, home: gazetteer.Name | None) -> str:
+def _expand_local(org_text: str, home: gazetteer.Name | None, rules: Rules) -> str:
     """区经委 → 松江区经委: a leading 区 abbreviates the document's district."""
-    if home and org_text.startswith("区") and not org_text.startswith(home.surface):
-        return home.surface + org_text[1:]
+    prefix = rules.section("organisations").get("local_prefix", "")
+    if home and prefix and org_text.startswith(prefix) and not org_text.startswith(home.surface):
+        return home.surface + org_text[len(prefix):]
     return org_text
 
 
 def _posts(b: _Builder, found: list[mentions.Mention], home: gazetteer.Name | None) -> None:
-    anaphora = set(b.rules.section("people").get("anaphora", ["公司", "该公司"]))
+    anaphora = set(b.rules.section("people").get("anaphora", []))
     orgs = [m for m in found if m.name.key.startswith("org/")]
     known = {n.surface: n for n in b.ctx.names}
     for pm in mentions.posts(b.ct.clean, b.rules):
@@ -168,7 +169,7 @@ def _posts(b: _Builder, found: list[mentions.Mention], home: gazetteer.Name | No
             if not earlier:
                 continue
             org_text = earlier[-1].name.surface
-        org_text = _expand_local(org_text, home)
+        org_text = _expand_local(org_text, home, b.rules)
         post_label = org_text + pm.title
         post_name = known.get(post_label)
         post_key = post_name.key if post_name else f"post/{post_label}"
