@@ -33,7 +33,7 @@ import io
 import os
 import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, Sequence, TextIO
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, Sequence, TextIO
 
 from kgtool import formats
 from kgtool.errors import UsageError
@@ -547,6 +547,36 @@ def is_stale(project: Project | str | os.PathLike[str] | None = None,
     return staleness.is_stale(_project(project), Path(graph) if graph else None)
 
 
+def coverage(project: Project | str | os.PathLike[str] | None = None, *,
+             graph: str | os.PathLike[str] | None = None, source: str | None = None,
+             on_note: Notify | None = None) -> list[Any]:
+    """Which numbers and sentences of each source document no fact covers:
+    [(source, CoverageReport, its text)], for every registered source or only `source`.
+
+    The fact spans come from `graph`, else the built graph when it is up to date, else the
+    facts as they are now (assembled, not validated; `on_note` is told so). Nothing is written."""
+    from kgtool import build as build_mod, coverage as cov, io  # noqa: PLC0415
+
+    proj = _project(project)
+    if graph is not None:
+        spans_from = io.parse_rdf(Path(graph))
+    elif proj.built_graph.exists() and not build_mod.is_stale(proj):
+        spans_from = io.parse_rdf(proj.built_graph, source=_shown(proj, proj.built_graph))
+    else:
+        (on_note or _warn)("note: graph/songjiang.ttl is missing or stale; using the facts as "
+                           "they are now (not validated)")
+        spans_from = build_mod.assemble(proj).graph
+    return cov.check_sources(proj, spans_from, only=source)
+
+
+def _shown(project: Project, path: Path) -> str:
+    """A path relative to the project when it is inside it (shorter messages)."""
+    try:
+        return Path(path).resolve().relative_to(project.data_dir.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
 def validate(data: Sequence[str | os.PathLike[str]] | Any = None, *,
              project: Project | str | os.PathLike[str] | None = None, strict: bool = False,
              allow_unsafe_shapes: bool = False, engine: str = "oxigraph") -> "Report":
@@ -643,6 +673,7 @@ def push(*, endpoint: str, vendor: str = "generic", data: Sequence[str] = (),
     target = pu.Target(endpoint, vendor, auth, query_url=query_url, update_url=update_url,
                        gsp_url=gsp_url)
     skolem = method == "update"
+    sources: Iterable[Any]   # a store's graphs may be streamed one at a time
     if store is not None:
         sources = pu.sources_from_store(str(store), graph, skolem)
     else:
@@ -664,6 +695,6 @@ def push(*, endpoint: str, vendor: str = "generic", data: Sequence[str] = (),
 
 
 __all__ = ["Boolean", "Dataset", "Result", "Row", "Solutions", "StaleGraphWarning", "Triples",
-           "build", "export", "facts_graph", "is_stale", "link", "named_queries", "open", "push",
+           "build", "coverage", "export", "facts_graph", "is_stale", "link", "named_queries", "open", "push",
            "query_notes",
            "to_python", "validate"]

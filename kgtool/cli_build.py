@@ -146,19 +146,10 @@ def coverage_cmd(graph_file: Path | None, fmt: str, project: str | None,
       kgtool coverage --format json > gaps.json
       kgtool coverage --source songjiang-advanced-manufacturing
     """
-    import kgtool.build as build_mod  # not `from kgtool import build`: the API function
-    from kgtool import coverage, io
+    from kgtool import api, coverage
 
-    proj = project_mod.locate(project)
-    if graph_file is not None:
-        graph = io.parse_rdf(graph_file)
-    elif proj.built_graph.exists() and not build_mod.is_stale(proj):
-        graph = io.parse_rdf(proj.built_graph, source=_shown(proj, proj.built_graph))
-    else:
-        click.echo("note: graph/songjiang.ttl is missing or stale; using the facts as they are "
-                   "now (not validated)", err=True)
-        graph = build_mod.assemble(proj).graph
-    results = coverage.check_sources(proj, graph, only=source)
+    results = api.coverage(project_mod.locate(project), graph=graph_file, source=source,
+                           on_note=lambda line: click.echo(line, err=True))
     docs = [{"source": src.key, "ok": report.ok,
              "tokens": len(report.tokens), "sentences": len(report.sentences),
              "uncovered_tokens": [asdict(t) for t in report.uncovered_tokens],
