@@ -451,6 +451,10 @@ class Compiler:
         text = prologue + select.value
         tokens = sparql_policy.tokenize(text, source=self.describe(shape))
         for tok in tokens:
+            if tok.kind == sparql_policy.WORD and tok.text.upper() in ("VALUES", "MINUS"):
+                raise InputError(f"SPARQL constraint of {self.describe(shape)} uses {tok.text.upper()}, "
+                                 "which SHACL forbids in SPARQL-based constraints (pre-binding, "
+                                 "SHACL 5.2.1)")
             if tok.kind == sparql_policy.VAR and tok.text[1:] in ("currentShape", "shapesGraph", "PATH"):
                 raise InputError(f"SPARQL constraint of {self.describe(shape)} uses {tok.text}, which "
                                  "kgtool's SHACL engine does not pre-bind")
