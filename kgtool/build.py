@@ -250,10 +250,25 @@ def _rel(project: Project, path: Path) -> str:
 
 
 def _line_of(text: str, needle: str) -> tuple[int | None, int | None]:
-    pos = text.find(needle)
-    if pos < 0:
+    """Line and column of the quote in a facts file: where a kg:sourceQuote gives it, else the
+    first occurrence that is a string on a line that is not a comment, else the first at all
+    (a comment or a label quoting the same words is not the place to fix)."""
+    given = re.search(r"sourceQuote\s+(?:\"\"\"|'''|\"|')" + re.escape(needle), text)
+    if given:
+        at = given.end() - len(needle)
+        return text.count("\n", 0, at) + 1, at - (text.rfind("\n", 0, at) + 1) + 1
+    first = None
+    for m in re.finditer(re.escape(needle), text):
+        pos = m.start()
+        line_start = text.rfind("\n", 0, pos) + 1
+        if first is None:
+            first = pos
+        if pos > 0 and text[pos - 1] in "\"'" and not text[line_start:pos].lstrip().startswith("#"):
+            first = pos
+            break
+    if first is None:
         return None, None
-    return text.count("\n", 0, pos) + 1, pos - (text.rfind("\n", 0, pos) + 1) + 1
+    return text.count("\n", 0, first) + 1, first - (text.rfind("\n", 0, first) + 1) + 1
 
 
 def _is_time_node(term: object) -> bool:

@@ -187,3 +187,20 @@ def test_a_network_error_is_one_short_line() -> None:
     message = str(info.value)
     assert "\n" not in message and len(message) < 300 and "127.0.0.1:9/sparql" in message
     assert "characters" in message and "xxxx" not in message
+
+
+def test_a_bad_quote_error_points_at_the_fact_not_a_comment(mini_project) -> None:  # noqa: ANN001
+    """An ambiguous kg:sourceQuote is reported at the line of the quote in the fact, not at an
+    earlier comment that happens to contain the same words."""
+    from kgtool.errors import InputError
+
+    facts = mini_project.data_dir / "graph" / "facts" / "mini.ttl"
+    text = facts.read_text(encoding="utf-8")
+    text += ('\n# a note: "松江区" occurs many times in the article\n'
+             '<place/松江区> skos:altLabel "松江"@zh-Hans ;\n    kg:sourceQuote "松江区" .\n')
+    facts.write_text(text, encoding="utf-8")
+    line = text.splitlines().index('    kg:sourceQuote "松江区" .') + 1
+    with pytest.raises(InputError) as info:
+        api.build(mini_project, output=mini_project.data_dir / "out.ttl")
+    assert "ambiguous" in info.value.message and info.value.line == line, str(info.value)
+    assert info.value.column == len('    kg:sourceQuote "') + 1
