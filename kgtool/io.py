@@ -32,6 +32,7 @@ from rdflib.parser import InputSource, Parser
 from rdflib.plugins.parsers import notation3
 from rdflib.plugins.serializers.turtle import TurtleSerializer
 
+from kgtool import inputcheck
 from kgtool.errors import InputError, PolicyError
 from kgtool.namespaces import ID, PREFIXES
 
@@ -134,13 +135,15 @@ def _as_input_error(exc: Exception, source: str) -> InputError:
 
 def parse_rdf(path_or_text: str | os.PathLike[str], format: str | None = None, *,  # noqa: A002 - rdflib's name
               source: str | None = None, base: str | None = None,
-              graph: Graph | None = None) -> Graph:
+              graph: Graph | None = None, allow_remote_context: bool = False) -> Graph:
     """Parse a file (a `Path`, or a `str` naming an existing file) or RDF text into a Graph.
 
     `format` defaults to the file extension (text defaults to Turtle). `source` names the input
     in error messages (default: the path, or `<input>` for text). `base` resolves relative IRIs.
     Any failure -- a missing file, bad syntax, a DOCTYPE in XML -- raises `InputError` with the
     line and column when the parser knows them. Turtle keeps every literal's lexical form.
+    A JSON-LD `@context` naming a URL or file is refused (PolicyError) unless
+    `allow_remote_context`; a line longer than `inputcheck.max_line_bytes()` is refused.
 
         >>> g = parse_rdf('<https://e.org/a> <https://e.org/p> 2.60 .')
         >>> str(next(iter(g.objects())))
@@ -152,7 +155,10 @@ def parse_rdf(path_or_text: str | os.PathLike[str], format: str | None = None, *
     if is_path:
         path = Path(path_or_text)
         name = source or str(path_or_text)
+        fmt = format or guess_format(path)
         try:
+            inputcheck.preflight(path, name, jsonld=fmt == "json-ld",
+                                 allow_remote_context=allow_remote_context)
             data = path.read_bytes()
         except FileNotFoundError:
             raise InputError("no such file", source=name) from None
@@ -160,16 +166,19 @@ def parse_rdf(path_or_text: str | os.PathLike[str], format: str | None = None, *
             raise InputError("is a directory, not an RDF file", source=name) from None
         except OSError as exc:
             raise InputError(f"cannot read: {exc.strerror or exc}", source=name) from None
-        fmt = format or guess_format(path)
+        if data.startswith(inputcheck.BOM):
+            data = data[3:]  # a UTF-8 byte-order mark (Windows editors) is not content
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
             line, column = _position(data[:exc.start].decode("utf-8", "replace"), exc.start)
             raise InputError("not valid UTF-8", source=name, line=line, column=column) from None
     else:
-        text = str(path_or_text)
+        text = str(path_or_text).removeprefix("\ufeff")
         name = source or "<input>"
         fmt = format or "turtle"
+    if fmt == "json-ld" and not is_path and not allow_remote_context:
+        inputcheck.refuse_jsonld_contexts(text, name)
     if fmt in _TURTLE_LIKE:
         fmt = "kgtool-turtle"
     if fmt in ("xml", "trix") and "<!DOCTYPE" in text.upper():

@@ -21,11 +21,12 @@ from typing import Any, Iterator
 
 import pyoxigraph as ox
 
-from kgtool import formats
+from kgtool import formats, inputcheck
 from kgtool.errors import InputError, PolicyError, UsageError
 
 _POSITION = re.compile(r"line (\d+)(?: between)? column[s]? (\d+)|at line (\d+) between columns (\d+)")
 _DOCTYPE = re.compile(rb"<!doctype", re.I)
+_BOM = inputcheck.BOM  # UTF-8 byte-order mark: accepted, and not content
 
 
 def rdf_format(path: str, fmt: str | None = None, *, what: str = "--format") -> Any:
@@ -57,8 +58,9 @@ def file_errors(source: str) -> Iterator[None]:
 
 
 def read_bytes(path: str | Path, source: str | None = None) -> bytes:
-    """A file's bytes, with the one-line errors every loader gives."""
+    """A file's bytes, with the one-line errors every loader gives (and the inputcheck limits)."""
     with file_errors(source or str(path)):
+        inputcheck.preflight(path, source or str(path), jsonld=inputcheck.is_jsonld(path))
         return Path(path).read_bytes()
 
 
@@ -69,7 +71,7 @@ def check_safe(data: bytes, fmt: Any, source: str) -> None:
                           source=source)
 
 
-def syntax_error(exc: Exception, source: str) -> InputError:
+def syntax_error(exc: Exception, source: str) -> InputError | PolicyError:
     """pyoxigraph's parse error as one InputError line at the start of the offending token.
 
     >>> str(syntax_error(SyntaxError("Parser error between line 3 column 11 and line 4 column 1: "
@@ -77,6 +79,9 @@ def syntax_error(exc: Exception, source: str) -> InputError:
     'a.ttl:3:11: cannot parse RDF: Unexpected end of file'
     """
     msg = " ".join(str(exc).split())
+    if "LoadDocumentCallback" in msg:  # a JSON-LD @context naming a URL or file: never fetched
+        return PolicyError("a JSON-LD @context that names a URL or file is refused (it would be "
+                           "fetched or read from disk); inline the context", source=source)
     m = _POSITION.search(msg)
     line = col = None
     if m:
@@ -90,10 +95,13 @@ def syntax_error(exc: Exception, source: str) -> InputError:
 def parse(data: bytes, fmt: Any, source: str) -> list[Any]:
     """The quads of `data` (checked with `check_safe`; errors from `syntax_error`)."""
     check_safe(data, fmt, source)
+    inputcheck.check_bytes(data, source)
     try:
-        return list(ox.parse(data, format=fmt))
+        return list(ox.parse(data.removeprefix(_BOM), format=fmt))
     except SyntaxError as exc:
         raise syntax_error(exc, source) from None
+    except MemoryError:
+        raise InputError("a token longer than the engine's 16 MiB buffer", source=source) from None
 
 
 def load(store: Any, fmt: Any, source: str, *, data: bytes | None = None,
@@ -102,15 +110,25 @@ def load(store: Any, fmt: Any, source: str, *, data: bytes | None = None,
     into a pyoxigraph Store, with the same checks and errors as `parse`."""
     if data is None and fmt == ox.RdfFormat.RDF_XML:
         data = read_bytes(path or source, source)   # checked for a DOCTYPE before parsing
+    if data is None:
+        with file_errors(source):  # over-long lines, JSON-LD contexts (kgtool.inputcheck)
+            inputcheck.preflight(path or source, source, jsonld=fmt == ox.RdfFormat.JSON_LD)
+    else:
+        inputcheck.check_bytes(data, source)
     try:
         with file_errors(source):
             if data is not None:
                 check_safe(data, fmt, source)
-                store.load(input=data, format=fmt, base_iri=None)
+                store.load(input=data.removeprefix(_BOM), format=fmt, base_iri=None)
             else:
-                store.load(path=path, format=fmt)
+                with open(path or source, "rb") as handle:  # streamed, past a byte-order mark
+                    if handle.read(3) != _BOM:
+                        handle.seek(0)
+                    store.load(input=handle, format=fmt)
     except SyntaxError as exc:
         raise syntax_error(exc, source) from None
+    except MemoryError:  # pyoxigraph's 16 MiB token buffer (a long literal over many lines)
+        raise InputError("a token longer than the engine's 16 MiB buffer", source=source) from None
 
 
 __all__ = ["check_safe", "file_errors", "load", "parse", "rdf_format", "read_bytes", "syntax_error"]

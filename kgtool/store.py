@@ -27,6 +27,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from kgtool import inputcheck
 from kgtool.errors import InputError, PolicyError, UsageError
 
 UNION_GRAPH = "https://w3id.org/kgtool/graph/union"   # = kgtool.dataset.UNION_GRAPH
@@ -271,7 +272,11 @@ def load_files(directory: str | os.PathLike[str], paths: Sequence[str], *, graph
             raise UsageError(f"{p} holds named graphs of its own; --graph/--default-graph apply to "
                              "triple formats only", source=p)
         target = None if f.supports_datasets or default_graph else (graph or file_graph_iri(p))
-        plan.append((p, f, target))
+        try:  # over-long lines, JSON-LD contexts: refused before the store is touched
+            bom = inputcheck.preflight(p, jsonld=f == ox.RdfFormat.JSON_LD)
+        except OSError as exc:
+            raise InputError(f"cannot read: {exc.strerror or exc}", source=p) from None
+        plan.append((p, f, target, bom))
     st = open_store(directory, create=True)
     meta = read_meta(directory)
     summary = LoadSummary()
@@ -282,7 +287,7 @@ def load_files(directory: str | os.PathLike[str], paths: Sequence[str], *, graph
     def cleared_now(g: str) -> bool:
         return g in fresh
 
-    for p, f, target in plan:
+    for p, f, target, bom in plan:
         to_graph = ox.NamedNode(target) if target else None
         if replace and target and target not in cleared:
             # Replace, not append: a re-load gives the same state. Only the first file for a
@@ -297,9 +302,18 @@ def load_files(directory: str | os.PathLike[str], paths: Sequence[str], *, graph
         tags = scan_file(p, f)
         try:
             # By path: the engine then parses N-Triples/N-Quads in parallel (a Python file
-            # object would be read sequentially, ~2 KB per call).
-            st.bulk_load(path=p, format=f, base_iri=Path(p).resolve().as_uri(),
-                         to_graph=to_graph)
+            # object would be read sequentially, ~2 KB per call) -- unless a byte-order mark
+            # must be skipped.
+            if bom:
+                with open(p, "rb") as handle:
+                    handle.read(3)
+                    st.bulk_load(input=handle, format=f, base_iri=Path(p).resolve().as_uri(),
+                                 to_graph=to_graph)
+            else:
+                st.bulk_load(path=p, format=f, base_iri=Path(p).resolve().as_uri(),
+                             to_graph=to_graph)
+        except MemoryError:
+            raise InputError("a token longer than the engine's 16 MiB buffer", source=p) from None
         except SyntaxError as exc:
             from kgtool.oxreader import syntax_error  # noqa: PLC0415 - the shared error form
 
@@ -319,7 +333,7 @@ def load_files(directory: str | os.PathLike[str], paths: Sequence[str], *, graph
         else:
             n = -1
         summary.triples += max(n, 0)
-    if any(t is None for _, _, t in plan):
+    if any(t is None for _, _, t, _ in plan):
         # Dataset or default-graph loads: count what the store holds now.
         summary.triples = sum(n for g, n in _all_counts(st) if g != UNION_GRAPH)
     # The default graph queries see: every distinct triple once (kgtool.dataset), rebuilt after

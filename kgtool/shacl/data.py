@@ -21,6 +21,7 @@ from typing import Any, Iterable, Iterator
 
 import pyoxigraph as ox
 
+from kgtool import inputcheck
 from kgtool.errors import InputError, PolicyError, UsageError
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -153,7 +154,12 @@ def load_files(store: Any, paths: Iterable[str | os.PathLike[str]]) -> None:
         name = str(path)
         fmt = rdf_format(name)
         try:
-            if fmt == ox.RdfFormat.RDF_XML:
+            if inputcheck.preflight(name, jsonld=fmt == ox.RdfFormat.JSON_LD):  # limits, contexts
+                data = Path(name).read_bytes()[3:]  # past the byte-order mark
+                store.extend(_triples(ox.parse(input=data, format=fmt)))
+                if _mentions_collapsed(name):
+                    _separate_collapsed(store, ox.parse(input=data, format=fmt))
+            elif fmt == ox.RdfFormat.RDF_XML:
                 data = Path(name).read_bytes()
                 if b"<!doctype" in data.lower():
                     raise PolicyError("DOCTYPE declarations are refused in RDF/XML input (entity "
@@ -169,7 +175,13 @@ def load_files(store: Any, paths: Iterable[str | os.PathLike[str]]) -> None:
             raise InputError("no such file", source=name) from None
         except IsADirectoryError:
             raise InputError("is a directory, not an RDF file", source=name) from None
+        except MemoryError:  # pyoxigraph's 16 MiB token buffer
+            raise InputError("a token longer than the engine's 16 MiB buffer", source=name) from None
         except SyntaxError as exc:
+            if "LoadDocumentCallback" in str(exc):
+                from kgtool.oxreader import syntax_error  # noqa: PLC0415 - the shared refusal
+
+                raise syntax_error(exc, name) from None
             msg = " ".join(str(exc).split())
             m = _OX_POS.search(msg)
             line = col = None

@@ -1,0 +1,129 @@
+"""Hostile and awkward input files (#14.2, #12.5): JSON-LD contexts never reach the network or
+the disk, a UTF-8 byte-order mark is accepted, an over-long line is refused in one line."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class Listener:
+    """A loopback TCP listener that records every connection it gets (it must get none)."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.connections = 0
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    def _accept(self) -> None:
+        while not self.stopped.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            self.connections += 1
+            conn.close()
+
+    def close(self) -> None:
+        self.stopped.set()
+        self.thread.join(2)
+        self.sock.close()
+
+
+@pytest.fixture
+def listener():
+    lst = Listener()
+    yield lst
+    lst.close()
+
+
+def kgtool(args: list[str], cwd: Path, env: dict[str, str] | None = None,
+           timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    full = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
+    return subprocess.run([sys.executable, "-m", "kgtool", *args], capture_output=True,
+                          text=True, cwd=cwd, env=full, timeout=timeout)
+
+
+def commands(path: Path, tmp: Path) -> list[list[str]]:
+    return [["validate", str(path)], ["export", "--data", str(path)],
+            ["query", "--data", str(path), "SELECT * WHERE { ?s ?p ?o }"],
+            ["load", "--store", str(tmp / "store"), str(path)]]
+
+
+def test_jsonld_contexts_are_never_fetched_nor_read(tmp_path: Path, listener: Listener) -> None:
+    secret = tmp_path / "ctx.jsonld"
+    secret.write_text('{"@context": {"name": "https://leak.example/name"}}')
+    remote = tmp_path / "remote.jsonld"
+    remote.write_text('{"@context": "http://127.0.0.1:%d/ctx.jsonld", "@id": "https://e.org/s",'
+                      ' "name": "x"}' % listener.port)
+    local = tmp_path / "local.jsonld"
+    local.write_text('{"@context": ["%s"], "@id": "https://e.org/s", "name": "x"}'
+                     % secret.as_uri())
+    relative = tmp_path / "relative.jsonld"
+    relative.write_text('{"@context": {"@import": "ctx.jsonld"}, "@id": "https://e.org/s",'
+                        ' "name": "x"}')
+    for doc in (remote, local, relative):
+        for args in commands(doc, tmp_path):
+            res = kgtool(args, cwd=ROOT)
+            assert res.returncode == 4, (args, res.returncode, res.stdout, res.stderr)
+            assert res.stderr.startswith("error: ") and res.stderr.count("\n") == 1, res.stderr
+            assert "leak.example" not in res.stdout + res.stderr
+    assert listener.connections == 0
+    assert not (tmp_path / "store").exists()
+
+
+def test_inline_context_is_fine(tmp_path: Path) -> None:
+    doc = tmp_path / "inline.jsonld"
+    doc.write_text('{"@context": {"name": "https://e.org/name"}, "@id": "https://e.org/s",'
+                   ' "name": "x"}')
+    res = kgtool(["export", "--data", str(doc), "--format", "nt"], cwd=ROOT)
+    assert res.returncode == 0, res.stderr
+    assert '<https://e.org/s> <https://e.org/name> "x" .' in res.stdout
+
+
+@pytest.mark.parametrize("suffix", [".ttl", ".nt"])
+def test_byte_order_mark_is_accepted_by_every_reader(tmp_path: Path, suffix: str) -> None:
+    doc = tmp_path / f"bom{suffix}"
+    doc.write_bytes(b"\xef\xbb\xbf<https://e.org/s> <https://e.org/p> \"v\" .\n")
+    for args in commands(doc, tmp_path)[1:]:
+        res = kgtool(args, cwd=ROOT)
+        assert res.returncode == 0, (args, res.stderr)
+        if args[0] != "load":
+            assert "https://e.org/s" in res.stdout, args
+
+
+def test_byte_order_mark_in_jsonld(tmp_path: Path) -> None:
+    doc = tmp_path / "bom.jsonld"
+    doc.write_bytes(b'\xef\xbb\xbf{"@id": "https://e.org/s", "https://e.org/p": "v"}')
+    for args in commands(doc, tmp_path)[1:3]:
+        res = kgtool(args, cwd=ROOT)
+        assert res.returncode == 0, (args, res.stderr)
+        assert "https://e.org/s" in res.stdout
+
+
+def test_over_long_line_is_refused_in_one_line(tmp_path: Path) -> None:
+    """A 30 MB literal against a 1 MB limit (KGTOOL_MAX_LINE_BYTES): exit 3, never 70."""
+    doc = tmp_path / "huge.nt"
+    with doc.open("wb") as fh:
+        fh.write(b'<https://e.org/s> <https://e.org/p> <https://e.org/o> .\n')
+        fh.write(b'<https://e.org/s> <https://e.org/p> "' + b"x" * (30 << 20) + b'" .\n')
+    env = {"KGTOOL_MAX_LINE_BYTES": str(1 << 20)}
+    for args in commands(doc, tmp_path):
+        res = kgtool(args, cwd=ROOT, env=env)
+        assert res.returncode == 3, (args, res.returncode, res.stderr[-300:])
+        assert res.stderr == (f"error: {doc}:2:1: line of {(30 << 20) + 40} bytes is longer than "
+                              f"the limit of {1 << 20} bytes (set $KGTOOL_MAX_LINE_BYTES to "
+                              "raise it)\n"), (args, res.stderr)
