@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Iterable
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SKOS, VOID, XSD, Namespace
 
-from kgtool import dataset, dcat, io, namespaces, provenance, sources, statistics
+from kgtool import dataset, dcat, io, namespaces, provenance, sources, staleness, statistics
 from kgtool.errors import InputError, UsageError, ValidationFailed
 from kgtool.project import Project
 from kgtool.staleness import HASH_PREFIX, is_stale, recorded_hash, source_hash, source_paths  # noqa: F401 - re-exported
@@ -504,6 +504,8 @@ def build(project: Project, *, output: Path | None = None,
         # Both files, the dataset first: a reader checking either hash sees a complete build.
         io.atomic_write(project.built_dataset, render_dataset(assembly, ontology))
         io.atomic_write(target, render(assembly))
+        # The sources' stats beside their hash, so `kgtool query` can skip hashing (kgtool.staleness).
+        staleness.write_stamp(project)
     elif target.suffix.lower() == ".trig":
         io.atomic_write(target, render_dataset(assembly, ontology))
     else:

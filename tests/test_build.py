@@ -220,6 +220,8 @@ def test_hash_is_recorded_and_staleness_follows_content(mini_project: Project, c
     g = io.parse_rdf(mini_project.built_graph)
     assert str(g.value(build_mod.DATASET, URIRef("https://w3id.org/kgtool/def/sourceHash"))) == digest
     assert not build_mod.is_stale(mini_project)
+    stamp = build_mod.staleness.stamp_path(mini_project)   # the stats beside the hash
+    assert stamp.read_text(encoding="utf-8").split("\n")[0].split(" ")[2] == digest
     assert cli_run(["build", "--check", "--project", str(mini_project.root)]).exit_code == 0
     os.utime(mini_project.shapes)                      # a new mtime alone changes nothing
     assert not build_mod.is_stale(mini_project)
