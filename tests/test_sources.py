@@ -18,7 +18,7 @@ from rdflib.namespace import PROV, RDF
 from kgtool import sources, statistics
 from kgtool.build import assemble, build
 from kgtool.errors import InputError
-from kgtool.namespaces import ID
+from kgtool.namespaces import DEF, ID
 from kgtool.project import Project
 
 from conftest import ROOT
@@ -103,9 +103,33 @@ def test_span_iris_of_the_sources_never_collide(two: tuple[Project, Graph]) -> N
 
 def test_shared_entity_is_one_node_with_provenance_from_each_source(two: tuple[Project, Graph]) -> None:
     _, g = two
-    for thing in ("place/松江区", "place/洞泾镇", "industry/新一代信息技术", "person/王华杰"):
+    for thing in ("place/松江区", "place/洞泾镇", "industry/新一代信息技术", "person/王华杰",
+                  "org/繁枫新能源"):
         node = URIRef(ID + thing)
         assert statistics.sources_of(g, node) == ["songjiang-advanced-manufacturing", KEY], thing
+
+
+def test_shared_person_and_enterprise_have_a_span_in_each_source(two: tuple[Project, Graph]) -> None:
+    """A person and an enterprise of the article, named again by the bulletin: one node each, typed
+    once, whose prov:wasDerivedFrom spans select their name's words in each source's text."""
+    proj, g = two
+    texts = {s.key: (proj.data_dir / "seeds" / s.file).read_text(encoding="utf-8")
+             for s in sources.load(proj).sources}
+    start, end = URIRef(OA + "start"), URIRef(OA + "end")
+    for thing, kind, name in (("person/王华杰", URIRef("http://xmlns.com/foaf/0.1/Person"), "王华杰"),
+                              ("org/繁枫新能源", URIRef(DEF + "Enterprise"),
+                               "繁枫新能源")):
+        node = URIRef(ID + thing)
+        assert list(g.objects(node, RDF.type)) == [kind], thing
+        by_source: dict[str, list[str]] = {}
+        for span in g.objects(node, PROV.wasDerivedFrom):
+            key = str(g.value(span, URIRef(OA + "hasSource"))).rsplit("/", 1)[-1]
+            (a, b), = [(int(g.value(sel, start)), int(g.value(sel, end)))
+                       for sel in g.objects(span, URIRef(OA + "hasSelector")) if g.value(sel, start)]
+            by_source.setdefault(key, []).append(texts[key][a:b])
+        assert sorted(by_source) == ["songjiang-advanced-manufacturing", KEY], thing
+        for key, quoted in by_source.items():
+            assert any(name in q for q in quoted), (thing, key, quoted)
 
 
 def test_agreeing_statistic_is_one_node_with_two_provenance_records(two: tuple[Project, Graph]) -> None:
