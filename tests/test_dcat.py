@@ -1,10 +1,11 @@
 """The dataset description meets DCAT-AP 3.0 (mandatory and recommended) and carries VoID statistics.
 
 Two shape sets check it: our own profile (ontology/shapes-dataset.ttl, every recommended property
-as a Violation) and the published SEMIC DCAT-AP shapes (tests/fixtures/dcat-ap/, see its README).
-Both run with pySHACL and no inference on the description graph the build assembles (graph/dataset.ttl
-plus what kgtool/dcat.py computes), and the SEMIC shapes also on graph/dataset.ttl alone. The VoID
-counts are recomputed here independently from the data graphs.
+as a Violation) and the published SEMIC DCAT-AP 3.0.0 shapes (releases/3.0.0/shacl/dcat-ap-SHACL.ttl,
+copied unchanged into tests/fixtures/dcat-ap/, see its README). Both run with pySHACL and no inference
+on the description graph the build assembles (graph/dataset.ttl plus what kgtool/dcat.py computes),
+and the SEMIC shapes also on the whole built graph and on graph/dataset.ttl alone. The VoID counts
+are recomputed here independently from the data graphs.
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import importlib
 from pathlib import Path
 
 import pytest
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, RDF, SH, VOID, XSD
 
 from kgtool import dcat
@@ -25,13 +26,29 @@ DATASET = URIRef("https://w3id.org/kgtool/id/dataset/songjiang-kg")
 build = importlib.import_module("kgtool.build")   # the module, not kgtool.build() of the public API
 
 
+SEMIC_SHACL = FIXTURES / "dcat-ap-3.0.0-SHACL.ttl"
+SEMIC = "https://semiceu.github.io//DCAT-AP/releases/3.0.0#"
+IN_SERIES_SHAPE = URIRef(SEMIC + "DatasetInSeriesShape")
+IN_SERIES = URIRef(str(DCAT) + "inSeries")   # DCAT 3; rdflib's DCAT namespace lacks it
+
+
+def published_shapes() -> Graph:
+    return Graph().parse(SEMIC_SHACL, format="turtle")
+
+
 def semic_shapes() -> Graph:
-    shapes = Graph()
-    for name in ("shapes.ttl", "range.ttl", "shapes_recommended.ttl"):
-        shapes.parse(FIXTURES / name)
-    for s, o in list(shapes.subject_objects(SH.property)):   # empty `sh:property [ ]` stubs
-        if isinstance(o, BNode) and (o, None, None) not in shapes:
-            shapes.remove((s, SH.property, o))
+    """The published shapes with one correction of scope, nothing removed.
+
+    The generated file targets its "Dataset member of a Dataset Series" shape at every dcat:Dataset,
+    so it demands dcat:inSeries of all datasets. The specification (3.0.0, section 6 and the class
+    "Dataset member of a Dataset Series") and SEMICeu/DCAT-AP#278 define that class as the datasets
+    that are in a series, i.e. the subjects of dcat:inSeries; the shape is retargeted to exactly those.
+    test_semic_shapes_as_published_differ_only_by_that_scope pins that this is the only difference.
+    """
+    shapes = published_shapes()
+    assert (IN_SERIES_SHAPE, SH.targetClass, DCAT.Dataset) in shapes
+    shapes.remove((IN_SERIES_SHAPE, SH.targetClass, DCAT.Dataset))
+    shapes.add((IN_SERIES_SHAPE, SH.targetSubjectsOf, IN_SERIES))
     return shapes
 
 
@@ -74,28 +91,57 @@ def test_own_profile_catches_what_dcat_ap_requires(description: Graph) -> None:
     assert (str(DATASET), str(DCTERMS.temporal)) in paths
 
 
-def test_semic_shapes_no_violations_and_only_known_warnings(description: Graph) -> None:
-    found = results(description, semic_shapes())
-    assert [r for r in found if r[0] != "Warning"] == []
-    # The only recommendation we cannot meet: a bounding box and centroid for the locations (the
-    # article gives no coordinates, and we do not invent them).
-    assert {p for _, _, p in found} <= {str(DCAT.bbox), str(DCAT.centroid)}
+def test_semic_fixture_is_the_complete_3_0_0_release() -> None:
+    text = SEMIC_SHACL.read_text(encoding="utf-8")
+    assert len(text) == 192605                       # total_chars of the upstream file (README)
+    shapes = published_shapes()
+    node_shapes = set(shapes.subjects(RDF.type, SH.NodeShape))
+    assert len(node_shapes) == 41 and all(str(s).startswith(SEMIC) for s in node_shapes)
+    referenced, defined = set(shapes.objects(None, SH.property)), set(shapes.subjects(SH.path, None))
+    assert len(referenced) == 292 and referenced == defined
+    targets = set(shapes.objects(None, SH.targetClass))
+    assert {DCAT.Catalog, DCAT.Dataset, DCAT.Distribution, DCAT.DataService} <= targets
 
 
-def test_semic_shapes_on_the_whole_built_graph(assembly) -> None:
+def test_semic_shapes_as_published_differ_only_by_that_scope(description: Graph) -> None:
+    assert results(description, published_shapes()) == [
+        ("Violation", str(DATASET), str(IN_SERIES))]
+
+
+def test_semic_shapes_find_nothing_in_the_description(description: Graph) -> None:
+    assert results(description, semic_shapes()) == []
+
+
+def test_semic_shapes_find_nothing_in_the_whole_built_graph(assembly) -> None:
     """A harvester may read the whole graph: every concept scheme is then a DCAT-AP category
     scheme (needs dct:title) and every skos:Concept a category (needs skos:prefLabel)."""
-    found = results(assembly.graph, semic_shapes())
-    assert [r for r in found if r[0] != "Warning"] == []
-    assert {p for _, _, p in found} <= {str(DCAT.bbox), str(DCAT.centroid)}
+    assert results(assembly.graph, semic_shapes()) == []
 
 
-def test_semic_shapes_on_the_hand_written_file() -> None:
-    found = results(Graph().parse(ROOT / "graph" / "dataset.ttl"), semic_shapes())
-    assert [r for r in found if r[0] != "Warning"] == []
-    # what the build adds is exactly what is missing from the hand-written part
-    assert {p for _, _, p in found} <= {str(DCAT.bbox), str(DCAT.centroid), str(DCTERMS.temporal),
-                                        str(DCTERMS.spatial)}
+def test_semic_shapes_find_nothing_in_the_hand_written_file() -> None:
+    assert results(Graph().parse(ROOT / "graph" / "dataset.ttl"), semic_shapes()) == []
+
+
+def test_semic_shapes_catch_what_dcat_ap_requires(description: Graph) -> None:
+    """The shapes really check the linked nodes' classes (no inference): untyped licence, theme,
+    media type or URL, a literal publisher, a missing access URL, a series that is no series."""
+    broken = Graph() + description
+    dist = URIRef(str(DATASET) + "/turtle")
+    licence = description.value(dist, DCTERMS.license)
+    theme = next(description.objects(DATASET, DCAT.theme))
+    media = description.value(dist, DCAT.mediaType)
+    url = description.value(dist, DCAT.downloadURL)
+    for node in (licence, theme, media, url):
+        broken.remove((node, RDF.type, None))
+    broken.remove((dist, DCAT.accessURL, None))
+    broken.remove((DATASET, DCTERMS.publisher, None))
+    broken.add((DATASET, DCTERMS.publisher, Literal("kgtool contributors")))
+    broken.add((DATASET, IN_SERIES, URIRef("https://example.org/not-a-series")))
+    found = {(f, p) for sev, f, p in results(broken, semic_shapes()) if sev == "Violation"}
+    assert {(str(dist), str(DCTERMS.license)), (str(DATASET), str(DCAT.theme)),
+            (str(dist), str(DCAT.mediaType)), (str(dist), str(DCAT.downloadURL)),
+            (str(dist), str(DCAT.accessURL)), (str(DATASET), str(DCTERMS.publisher)),
+            (str(DATASET), str(IN_SERIES))} <= found
 
 
 def test_void_counts_describe_the_data_not_the_description(assembly, description: Graph) -> None:
