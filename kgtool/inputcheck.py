@@ -10,7 +10,6 @@ crossing a chunk boundary need looking at) and returns what the reader must know
 """
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
@@ -101,6 +100,8 @@ def refuse_jsonld_contexts(text: str, source: str) -> None:
     rdflib's JSON-LD parser dereferences such a context with urllib: a URL is fetched (loopback
     included) and a relative or `file:` reference reads a local file. Only inline contexts are
     safe. Checked on the parsed JSON, before any RDF parser sees the text."""
+    import json  # noqa: PLC0415 - JSON-LD only: `kgtool query` on Turtle/TriG never loads it
+
     try:
         doc = json.loads(text)
     except RecursionError:
