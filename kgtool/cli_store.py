@@ -16,6 +16,7 @@ import click
 from kgtool import project as project_mod
 from kgtool.cli import handle_errors, project_option
 from kgtool.errors import UsageError
+from kgtool.serve import DEFAULT_PORT  # the one default: names and stdlib only
 
 STORE_HELP = "The store folder (default: $KGTOOL_STORE)."
 CRED_NOTE = ("Credentials: KGTOOL_ENDPOINT_USER/KGTOOL_ENDPOINT_PASSWORD (Basic or Digest, as "
@@ -92,7 +93,7 @@ def load_cmd(files: tuple[str, ...], store_opt: str | None, graph: str | None, d
               help="Serve these RDF files (repeatable) instead of the built graph.")
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to bind. Anything but loopback exposes an unauthenticated endpoint.")
-@click.option("--port", default=8642, show_default=True, type=click.IntRange(0, 65535),
+@click.option("--port", default=DEFAULT_PORT, show_default=True, type=click.IntRange(0, 65535),
               help="Port (0: any free port, printed at start).")
 @click.option("--timeout", default=30.0, show_default=True, type=click.FloatRange(0, min_open=True),
               metavar="SECONDS", help="Per-query time limit; the query's worker is killed (503).")

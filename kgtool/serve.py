@@ -60,13 +60,14 @@ CONTENT_TYPES = {"json": "application/sparql-results+json", "xml": "application/
 FORMAT_ALIASES = {"srj": "json", "srx": "xml", "ttl": "turtle", "ntriples": "nt",
                   "json-ld": "jsonld", "rdf": "rdfxml", "xml-rdf": "rdfxml"}
 SD_NS = "http://www.w3.org/ns/sparql-service-description#"
+DEFAULT_PORT = 8642  # no common triple store's port (Virtuoso 8890, Fuseki 3030, GraphDB 7200)
 
 
 class ServeConfig:
     """Everything the server and its workers need; plain data so workers get it as JSON."""
 
     def __init__(self, *, data: Sequence[str] = (), store: str | None = None, host: str = "127.0.0.1",
-                 port: int = 8890, timeout: float = 30.0, row_cap: int = 10000, workers: int = 2,
+                 port: int = DEFAULT_PORT, timeout: float = 30.0, row_cap: int = 10000, workers: int = 2,
                  max_body: int = 1 << 20, client_timeout: float = 10.0, max_connections: int = 64,
                  allow_from: bool = False, quiet: bool = False, web: bool = True, cors: bool = False,
                  base: str = "https://w3id.org/kgtool/", project: str | None = None) -> None:
@@ -148,7 +149,7 @@ def execute(store: Any, lang: Any, union: bool, req: dict[str, Any], row_cap: in
 
     try:
         # The full parse (with the contained try for big queries) happens here, in the worker.
-        q.prepare(q.QueryText(req["query"], "<query>"), allow_from=True)
+        info = q.prepare(q.QueryText(req["query"], "<query>"), allow_from=True)
     except PolicyError as exc:
         return {"status": 403, "message": str(exc)}
     except KgtoolError as exc:
@@ -161,9 +162,10 @@ def execute(store: Any, lang: Any, union: bool, req: dict[str, Any], row_cap: in
             output.write_ask(out, fmt, bool(result))
         elif isinstance(result, ox.QuerySolutions):
             variables = [v.value for v in result.variables]
-            rows, flag = output.limited(([s[i] for i in range(len(variables))] for s in result),
-                                        row_cap)
-            n = output.write_select(out, fmt, variables, rows, lang, output.Prefixes())
+            order = q.select_order(info, variables)  # SELECT *: as `kgtool query` orders them
+            rows, flag = output.limited(([s[i] for i in order] for s in result), row_cap)
+            n = output.write_select(out, fmt, [variables[i] for i in order], rows, lang,
+                                    output.Prefixes())
             truncated = flag[0]
         else:
             triples, flag = output.limited(result, row_cap)

@@ -178,8 +178,10 @@ def test_read_commands_never_build_or_write_on_a_stale_graph(stale_copy: Path) -
 
 def test_serve_default_port_clashes_with_no_common_store() -> None:
     from kgtool.cli_store import serve_cmd
+    from kgtool.serve import ServeConfig
 
     port = next(p.default for p in serve_cmd.params if p.name == "port")
+    assert ServeConfig().port == port, "the CLI and the library disagree on serve's default port"
     stores = {8890: "Virtuoso", 3030: "Fuseki", 7200: "GraphDB", 7878: "Oxigraph",
               9999: "Blazegraph", 5820: "Stardog", 8080: "Tomcat-hosted stores", 10035: "AllegroGraph"}
     assert port not in stores and 1024 < port < 49152, f"serve defaults to {stores.get(port, port)}'s port"

@@ -93,6 +93,24 @@ def test_construct_content_negotiation(server: ServerProcess, accept: str, ctype
     assert len(triples) == 1
 
 
+STAR = "SELECT * WHERE { ?thing a kg:District ; ?pred ?obj . BIND(1 AS ?a) } LIMIT 5"
+
+
+def test_select_star_columns_in_the_order_kgtool_query_gives(server: ServerProcess) -> None:
+    """The engine sorts SELECT * columns by name (?a ?obj ?pred ?thing); the endpoint, like
+    `kgtool query` (kgtool.query.select_order), keeps their order of first appearance."""
+    from kgtool import api
+
+    expected = api.Dataset.from_files(ROOT / "graph" / "songjiang.ttl").query(STAR).variables
+    assert expected == ["thing", "pred", "obj", "a"]
+    status, _, body = get_query(server.url, STAR)
+    assert status == 200 and json.loads(body)["head"]["vars"] == expected
+    doc = json.loads(body)
+    assert all(b["thing"]["value"].endswith("松江区") for b in doc["results"]["bindings"])
+    status, _, body = get_query(server.url, STAR, "text/csv")
+    assert status == 200 and next(csv.reader(io.StringIO(body.decode("utf-8")))) == expected
+
+
 def test_not_acceptable_and_format_parameter(server: ServerProcess) -> None:
     status, headers, body = get_query(server.url, DISTRICTS, "text/turtle")
     assert status == 406 and headers["Content-Type"].startswith("text/plain")
