@@ -112,15 +112,70 @@ _LINE_RE = re.compile(r"line[:\s]+(\d+)", re.IGNORECASE)
 _COL_RE = re.compile(r"col(?:umn)?[:\s]+(\d+)", re.IGNORECASE)
 
 
-def _as_input_error(exc: Exception, source: str) -> InputError:
-    """Normalise the many shapes of rdflib/XML/JSON parser errors into one InputError."""
+def _unterminated(text: str, closer: str) -> int | None:
+    """Where the first string (`closer` '"') or IRI (`closer` '>') that never ends opens, by a
+    forward scan that skips comments, IRIs and complete strings; None when every one ends.
+
+    >>> _unterminated('<a> <p> "ok" , "no end', '"')
+    15
+    """
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c == "#":
+            end = text.find("\n", i)
+            i = n if end < 0 else end + 1
+        elif c == "<":
+            end = text.find(">", i + 1)
+            if end < 0 or "\n" in text[i:end]:
+                return i if closer == ">" else None
+            i = end + 1
+        elif c in "\"'":
+            delim = c * 3 if text.startswith(c * 3, i) else c
+            j = i + len(delim)
+            while j < n and not text.startswith(delim, j) and (len(delim) == 3 or text[j] != "\n"):
+                j += 2 if text[j] == "\\" else 1
+            if j >= n or not text.startswith(delim, j):
+                return i if closer == '"' else None
+            i = j + len(delim)
+        else:
+            i += 1
+    return None
+
+
+_LAST_DIRECTIVE = re.compile(r"\s*@(?:prefix|base)\b[^<]*<[^>]*>\s*")  # the final `.` missing
+
+
+def _turtle_error(text: str, index: int, why: str, source: str) -> InputError:
+    """A Turtle error at the real place: the opening of an unterminated string or IRI (rdflib
+    reports where it gave up, often the end of the file), or, for input that ends in the middle
+    of a statement (rdflib: index -1, or an IndexError), just after the last token, not 1:1."""
+    why = " ".join(why.split())
+    start = _unterminated(text, '"' if "string" in why else ">") if "unterminated" in why else None
+    if start is not None:
+        index = start
+    elif index < 0 or index >= len(text) or (
+            why.startswith("expected directive") and _LAST_DIRECTIVE.fullmatch(text, index)):
+        index = len(text.rstrip())
+        why = f"the file ends in the middle of a statement ({why})" if why else \
+            "the file ends in the middle of a statement"
+    line, column = _position(text, index)
+    snippet = text[index:index + 20].split("\n", 1)[0].strip()
+    detail = f"{why} (at {snippet!r})" if snippet else why
+    return InputError(f"bad Turtle syntax: {detail}", source=source, line=line, column=column)
+
+
+def _as_input_error(exc: Exception, source: str, text: str | None = None) -> InputError:
+    """Normalise the many shapes of rdflib/XML/JSON parser errors into one InputError.
+
+    `text` is the Turtle/TriG input, when it is: rdflib's Turtle parser runs off the end of an
+    unfinished statement with an IndexError, which then points at the end of the input."""
     if isinstance(exc, notation3.BadSyntax):
-        text = exc._str.decode("utf-8", errors="replace")
-        line, column = _position(text, exc._i)
-        why = exc._why
-        snippet = text[exc._i:exc._i + 20].split("\n", 1)[0]
-        detail = f"{why} (at {snippet!r})" if snippet else why
-        return InputError(f"bad Turtle syntax: {detail}", source=source, line=line, column=column)
+        return _turtle_error(exc._str.decode("utf-8", errors="replace"), exc._i, exc._why, source)
+    if isinstance(exc, IndexError) and text is not None:
+        return _turtle_error(text, len(text), "", source)
+    if isinstance(exc, AssertionError) and text is not None and "Quote expected" in str(exc):
+        return _turtle_error(text, len(text), "unterminated string literal", source)
     get_line = getattr(exc, "getLineNumber", None)
     if callable(get_line):  # xml.sax.SAXParseException
         message = exc.getMessage() if hasattr(exc, "getMessage") else str(exc)
@@ -191,7 +246,7 @@ def parse_rdf(path_or_text: str | os.PathLike[str], format: str | None = None, *
     except InputError:
         raise
     except Exception as exc:  # noqa: BLE001 - parsers raise anything; normalise them all
-        raise _as_input_error(exc, name) from None
+        raise _as_input_error(exc, name, text if fmt in ("kgtool-turtle", "trig") else None) from None
     return target
 
 
