@@ -41,12 +41,15 @@ class QueryText:
     """A query and where it came from (the SOURCE of error messages); `needs` lists the
     reference datasets a bundled query reads (its `# needs:` header, kgtool.reference kinds)."""
 
-    __slots__ = ("text", "source", "needs")
+    __slots__ = ("text", "source", "needs", "checked")
 
     def __init__(self, text: str, source: str, needs: tuple[str, ...] = ()) -> None:
         self.text = text
         self.source = source
         self.needs = needs
+        # `prepare`'s last answer for this text and these options: the CLI checks a query before
+        # loading data and `Dataset.query` checks it again (≈ 1 ms of lexing and parsing saved).
+        self.checked: tuple[tuple[str, bool, bool, bool], sparql_policy.QueryInfo] | None = None
 
 
 class NamedQuery:
@@ -333,6 +336,9 @@ def prepare(query: QueryText, *, allow_service: bool = False,
     `parse=False` stops after the lexer's checks: `kgtool serve` parses in its worker processes,
     never in the server process. A query outside the lexer's safe envelope is first parsed in a
     forked child (kgtool.contained), so an engine crash becomes an InputError, not ours."""
+    key = (query.text, allow_service, allow_from, parse)
+    if query.checked is not None and query.checked[0] == key:
+        return query.checked[1]
     info = sparql_policy.analyse(query.text, query.source)
     sparql_policy.check(info, allow_service=allow_service, allow_from=allow_from,
                         source=query.source)
@@ -354,6 +360,7 @@ def prepare(query: QueryText, *, allow_service: bool = False,
         # Parse now, against an empty store, so a syntax error is reported before any data is
         # loaded or rebuilt. pyoxigraph parses eagerly and evaluates lazily; nothing is iterated.
         execute(ox.Store(), query, None, False)
+    query.checked = (key, info)
     return info
 
 

@@ -45,3 +45,31 @@ def test_query_on_the_fresh_built_graph_imports_no_rdflib():
     """The staleness check must stay light (kgtool.build.is_stale): see bench/README.md."""
     heavy, out = modules_loaded("query", "cq01")
     assert heavy == "", f"`kgtool query cq01` imported {heavy}"
+
+
+def test_the_query_is_lexed_and_parsed_once(cli_run, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI checks the query before loading data and Dataset.query checks it again: the
+    second check is the first one's answer (QueryText.checked), not another lex and parse."""
+    from kgtool import sparql_policy
+
+    calls = []
+    real = sparql_policy.analyse
+    monkeypatch.setattr(sparql_policy, "analyse", lambda *a, **k: calls.append(a) or real(*a, **k))
+    result = cli_run(["query", "cq01", "--data", str(SMALL), "--format", "tsv"])
+    assert result.exit_code == 0, result.stderr
+    assert len(calls) == 1
+
+
+def test_a_checked_query_is_checked_again_under_other_options() -> None:
+    from kgtool import query as q
+    from kgtool.errors import InputError, PolicyError
+
+    service = q.QueryText("SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }", "<query>")
+    q.prepare(service, allow_service=True)
+    with pytest.raises(PolicyError):
+        q.prepare(service)
+    text = q.QueryText("SELECT * WHERE { ?s ?p ?o }", "<query>")
+    q.prepare(text)
+    text.text = "SELECT * WHERE { ?s ?p"
+    with pytest.raises(InputError):
+        q.prepare(text)
