@@ -277,6 +277,18 @@ def load_files(directory: str | os.PathLike[str], paths: Sequence[str], *, graph
         except OSError as exc:
             raise InputError(f"cannot read: {exc.strerror or exc}", source=p) from None
         plan.append((p, f, target, bom))
+    # Atomic: the load runs in a child process on a checkpoint of the store, swapped in only
+    # when complete (kgtool.atomic_load); the old store stays as it was until then.
+    from kgtool import atomic_load  # noqa: PLC0415
+
+    named = [(p, f.media_type, target, bom) for p, f, target, bom in plan]
+    return atomic_load.run(directory, "kgtool.store:_load_plan", (named, replace), on_bytes)
+
+
+def _load_plan(directory: Path, named: list[tuple[str, str, str | None, bool]], replace: bool,
+               on_bytes: Callable[[int], None] | None) -> LoadSummary:
+    """Load a checked plan into the store at `directory` (in place; atomic_load's child)."""
+    plan = [(p, ox.RdfFormat.from_media_type(m), target, bom) for p, m, target, bom in named]
     st = open_store(directory, create=True)
     meta = read_meta(directory)
     summary = LoadSummary()
