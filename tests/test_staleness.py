@@ -51,8 +51,9 @@ def test_plain_registry_read_without_tomllib_matches_tomllib(project_copy: Proje
     assert staleness.registered_files(text) == _tomllib_files(project_copy)
     # a second record, as `kgtool source add` writes it
     meta = sources.metadata_from_file(FIXTURE / "songjiang-bulletin-2025.toml")
-    src = sources.Source(file="songjiang-bulletin-2025.txt", sha256="0" * 64,
-                         **{k: v for k, v in meta.items() if k in sources.FIELDS and k != "file"})
+    fields = {"file": "songjiang-bulletin-2025.txt", "sha256": "0" * 64,
+              **{k: v for k, v in meta.items() if k in sources.FIELDS}}
+    src = sources.Source(**fields)
     project_copy.sources_registry.write_text(sources.render_registry(text, src), encoding="utf-8")
     two = staleness.registered_files(project_copy.sources_registry.read_text(encoding="utf-8"))
     assert two == _tomllib_files(project_copy) and len(two) == 2
