@@ -106,7 +106,14 @@ def load_cmd(files: tuple[str, ...], store_opt: str | None, graph: str | None, d
               metavar="BYTES", help="Largest accepted POST body (413 above).")
 @click.option("--client-timeout", default=10.0, show_default=True,
               type=click.FloatRange(0, min_open=True), metavar="SECONDS",
-              help="Drop a client that stalls this long while sending its request (408).")
+              help="Drop a client that takes longer than this to send its whole request.")
+@click.option("--allowed-host", "allowed_hosts", multiple=True, metavar="NAME",
+              help="Also answer requests whose Host header is NAME (or NAME:PORT), e.g. the name "
+                   "of a reverse proxy (repeatable). By default only the bound address, "
+                   "127.0.0.1, localhost and [::1] (421 otherwise: DNS rebinding).")
+@click.option("--max-per-client", default=32, show_default=True, type=click.IntRange(1),
+              metavar="N", help="Connections one client address may hold; beyond it (and "
+                                "beyond 64 in all) the slowest request being read is dropped.")
 @click.option("--allow-from", is_flag=True,
               help="Permit FROM / FROM NAMED in queries (they select graphs of the served data).")
 @click.option("--quiet", is_flag=True, help="No access log on stderr.")
@@ -121,7 +128,8 @@ def load_cmd(files: tuple[str, ...], store_opt: str | None, graph: str | None, d
 @handle_errors
 def serve_cmd(store_opt: str | None, data: tuple[str, ...], host: str, port: int, timeout: float,
               row_cap: int, workers: int, max_body: int, client_timeout: float, allow_from: bool,
-              quiet: bool, base: str, no_pages: bool, cors: bool, project: str | None) -> None:
+              quiet: bool, base: str, no_pages: bool, cors: bool, project: str | None,
+              allowed_hosts: tuple[str, ...] = (), max_per_client: int = 32) -> None:
     """Serve the graph as a read-only SPARQL 1.1 Protocol endpoint at /sparql.
 
     GET or POST (form or application/sparql-query); results as SPARQL JSON/XML/CSV/TSV or
@@ -152,7 +160,8 @@ def serve_cmd(store_opt: str | None, data: tuple[str, ...], host: str, port: int
     cfg = sv.ServeConfig(data=paths, store=str(directory) if directory else None, host=host,
                          port=port, timeout=timeout, row_cap=row_cap, workers=workers,
                          max_body=max_body, client_timeout=client_timeout, allow_from=allow_from,
-                         quiet=quiet, web=not no_pages, base=base, project=project, cors=cors)
+                         quiet=quiet, web=not no_pages, base=base, project=project, cors=cors,
+                         allowed_hosts=allowed_hosts, max_per_client=max_per_client)
     if host not in ("127.0.0.1", "localhost", "::1"):
         click.echo(f"warning: binding {host}: the endpoint has no authentication of its own; put "
                    "it behind a reverse proxy that has", err=True)

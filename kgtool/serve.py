@@ -42,6 +42,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from kgtool.dataset import UNION_GRAPH  # names only: the dataset model
+from kgtool import serve_limits
 from kgtool.errors import InputError, KgtoolError, PolicyError, UsageError
 
 WORKER_ENV = "KGTOOL_SERVE_WORKER"
@@ -70,12 +71,16 @@ class ServeConfig:
                  port: int = DEFAULT_PORT, timeout: float = 30.0, row_cap: int = 10000, workers: int = 2,
                  max_body: int = 1 << 20, client_timeout: float = 10.0, max_connections: int = 64,
                  allow_from: bool = False, quiet: bool = False, web: bool = True, cors: bool = False,
-                 base: str = "https://w3id.org/kgtool/", project: str | None = None) -> None:
+                 base: str = "https://w3id.org/kgtool/", project: str | None = None,
+                 allowed_hosts: Sequence[str] = (), max_per_client: int = 32) -> None:
         self.data, self.store, self.host, self.port = list(data), store, host, port
         self.timeout, self.row_cap, self.workers, self.max_body = timeout, row_cap, workers, max_body
         self.client_timeout, self.max_connections = client_timeout, max_connections
         self.allow_from, self.quiet, self.cors = allow_from, quiet, cors
         self.web, self.base, self.project = web, base, project  # kgtool.web pages (docs/web.md)
+        # kgtool.serve_limits: Host names answered besides the bound one and loopback, and the
+        # connections one client address may hold.
+        self.allowed_hosts, self.max_per_client = list(allowed_hosts), max_per_client
 
     def to_json(self) -> str:
         return json.dumps(self.__dict__)
@@ -400,12 +405,20 @@ class EndpointServer(ThreadingHTTPServer):
 
     def __init__(self, cfg: ServeConfig, pool: Pool) -> None:
         self.cfg, self.pool = cfg, pool
-        self.slots = threading.BoundedSemaphore(cfg.max_connections)
         self.graph_names: list[str] = []
         super().__init__((cfg.host, cfg.port), Handler)
+        self.guard = serve_limits.ConnectionGuard(
+            max_connections=cfg.max_connections, max_per_client=cfg.max_per_client,
+            request_timeout=cfg.client_timeout)
+        self.allowed_hosts = serve_limits.allowed_hosts(cfg.host, self.server_port,
+                                                        cfg.allowed_hosts)
+
+    def server_close(self) -> None:
+        super().server_close()
+        self.guard.close()
 
     def process_request(self, request: Any, client_address: Any) -> None:
-        if not self.slots.acquire(blocking=False):
+        if not self.guard.admit(request, str(client_address[0])):
             try:
                 request.sendall(b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; "
                                 b"charset=utf-8\r\nContent-Length: 36\r\nConnection: close\r\n\r\n"
@@ -420,7 +433,7 @@ class EndpointServer(ThreadingHTTPServer):
         try:
             super().process_request_thread(request, client_address)
         finally:
-            self.slots.release()
+            self.guard.release(request)
 
 
 class HttpError(Exception):
@@ -443,8 +456,12 @@ class Handler(BaseHTTPRequestHandler):
     error_content_type = "text/plain; charset=utf-8"
 
     def setup(self) -> None:
-        self.timeout = self.server.cfg.client_timeout  # slow clients: socket timeout per read
+        self.timeout = self.server.cfg.client_timeout  # per read; the whole request: serve_limits
         super().setup()
+
+    def handle_one_request(self) -> None:
+        self.server.guard.reading(self.connection)  # the deadline covers the whole request
+        super().handle_one_request()
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
         if not self.server.cfg.quiet:
@@ -475,6 +492,13 @@ class Handler(BaseHTTPRequestHandler):
 
     def _guard(self, func: Any) -> None:
         try:
+            problem = serve_limits.header_problem(self.headers, self.server.allowed_hosts,
+                                                  self.request_version)
+            if problem:
+                self.close_connection = True
+                raise HttpError(*problem)
+            if self.command != "POST":
+                self.server.guard.working(self.connection)  # no body: the request is read
             func()
         except HttpError as exc:
             self._error(exc.status, exc.message, exc.headers)
@@ -577,6 +601,8 @@ class Handler(BaseHTTPRequestHandler):
             raise HttpError(408, "timed out reading the request body") from None
         if len(body) < length:
             self.close_connection = True
+            if self.server.guard.timed_out(self.connection):
+                raise HttpError(408, "timed out reading the request body")
             raise HttpError(400, "incomplete request body")
         ctype = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
         try:
@@ -603,6 +629,7 @@ class Handler(BaseHTTPRequestHandler):
         self._query(params)
 
     def _query(self, params: dict[str, list[str]]) -> None:
+        self.server.guard.working(self.connection)  # the body is read: a query takes its time
         from kgtool import query as q  # noqa: PLC0415
 
         queries = params.get("query", [])

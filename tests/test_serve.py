@@ -203,7 +203,7 @@ def _raw(port: int, data: bytes, wait: float = 5.0) -> bytes:
 
 def test_half_request_times_out_with_408(server: ServerProcess) -> None:
     t0 = time.monotonic()
-    head = (b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
+    head = (b"POST /sparql HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/sparql-query\r\n"
             b"Content-Length: 100\r\n\r\nSELECT")
     answer = _raw(server.port, head)
     assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
@@ -217,7 +217,7 @@ def test_half_request_times_out_with_408(server: ServerProcess) -> None:
 
 def test_oversized_body_is_413_without_reading_it(server: ServerProcess) -> None:
     big = 20 * 1024 * 1024
-    head = (f"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
+    head = (f"POST /sparql HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/sparql-query\r\n"
             f"Content-Length: {big}\r\n\r\n").encode() + b"#" * 65536
     answer = _raw(server.port, head)
     assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
