@@ -645,10 +645,17 @@ def export(what: str = "data", format: str = "turtle", *,  # noqa: A002
     name = "xml" if fmt.name == "rdfxml" else fmt.name   # kgtool.export's name for RDF/XML
     output = Path(output) if output is not None else None
     store = Path(store) if store is not None else None
-    if output is not None and out is not None:
-        with atomic_output(output) as write:
-            write_export(proj, what, name, write, data, store_dir=store)
-        return b""
+    if output is not None:
+        # Never over the built graph or an input of this export (kgtool.outfile).
+        chunks: list[bytes] = []
+        with atomic_output(output, [*data, proj.built_graph]) as write:
+            def keep(chunk: bytes) -> None:
+                chunks.append(chunk)
+                write(chunk)
+
+            write_export(proj, what, name, write if out is not None else keep, data,
+                         store_dir=store)
+        return b"".join(chunks)
     if out is not None:
         write_export(proj, what, name, out, data, store_dir=store)
         return b""

@@ -22,8 +22,9 @@ CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 
 
 
 def fail(err: errors.KgtoolError) -> NoReturn:
-    """Print a KgtoolError the one way every command does, and exit with its code."""
-    click.echo(f"error: {err}", err=True)
+    """Print a KgtoolError the one way every command does, and exit with its code. Control
+    characters from the input are escaped here too (subclasses may add snippet lines)."""
+    click.echo(f"error: {errors.printable(str(err))}", err=True)
     sys.exit(err.exit_code)
 
 
@@ -33,7 +34,9 @@ def handle_errors(func: F) -> F:
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return func(*args, **kwargs)
+            result = func(*args, **kwargs)
+            sys.stdout.flush()  # a full disk must fail here, with a message, not at exit
+            return result
         except errors.KgtoolError as err:
             fail(err)
         except BrokenPipeError:
@@ -49,14 +52,35 @@ def handle_errors(func: F) -> F:
         except KeyboardInterrupt:
             click.echo("error: interrupted", err=True)
             sys.exit(130)
+        except OSError as exc:
+            from kgtool.outfile import WRITE_ERRNOS  # noqa: PLC0415 - only when failing
+
+            if exc.errno not in WRITE_ERRNOS:
+                raise_internal(exc)
+            _discard_stdout()
+            fail(errors.OutputError(f"cannot write the output: {exc.strerror or exc}",
+                                    source=exc.filename or "<stdout>"))
         except Exception as exc:  # noqa: BLE001 - the last line of defence
-            if os.environ.get("KGTOOL_DEBUG"):
-                raise
-            click.echo(f"error: internal error: {type(exc).__name__}: {exc} "
-                       "(set KGTOOL_DEBUG=1 for a traceback)", err=True)
-            sys.exit(errors.INTERNAL)
+            raise_internal(exc)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _discard_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush cannot fail a second time."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+def raise_internal(exc: BaseException) -> NoReturn:
+    if os.environ.get("KGTOOL_DEBUG"):
+        raise exc
+    click.echo(f"error: internal error: {type(exc).__name__}: "
+               f"{errors.printable(str(exc))} (set KGTOOL_DEBUG=1 for a traceback)", err=True)
+    sys.exit(errors.INTERNAL)
 
 
 project_option = click.option(

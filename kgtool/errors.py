@@ -5,7 +5,7 @@ stderr and an exit code. Keeping the codes here (and nowhere else) is what lets 
 on them:
 
     0 ok / conforms        1 violations           2 usage error
-    3 unreadable/invalid   4 refused by policy    5 timeout
+    3 unreadable/invalid input, or unwritable output   4 refused by policy    5 timeout
     6 remote/network       70 internal error
 """
 from __future__ import annotations
@@ -42,7 +42,18 @@ class KgtoolError(Exception):
 
     def __str__(self) -> str:
         loc = self.location()
-        return f"{loc}: {self.message}" if loc else self.message
+        return printable(f"{loc}: {self.message}" if loc else self.message)
+
+
+# C0 controls but newline, DEL and C1 controls: a file name or query quoted in an error must not
+# ring the bell, retitle the terminal (ESC ] ... BEL) or hide text behind a NUL.
+_CONTROL = {c: f"\\x{c:02x}" for c in [*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0)]
+            if c != 0x0A}
+
+
+def printable(text: str) -> str:
+    """`text` with control characters (all but newline) written as `\\xNN` escapes."""
+    return text.translate(_CONTROL)
 
 
 class UsageError(KgtoolError):
@@ -73,6 +84,13 @@ class QueryTimeout(KgtoolError):
     """A query or validation exceeded its time limit and was stopped."""
 
     exit_code = TIMEOUT
+
+
+class OutputError(KgtoolError):
+    """The output could not be written (disk full, a read-only target...). Exit 3: the command's
+    own data was fine, the place it was asked to write to was not."""
+
+    exit_code = INPUT
 
 
 class RemoteError(KgtoolError):

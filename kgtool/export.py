@@ -21,8 +21,6 @@ its description and the records derived from it), `ontology`, `shapes`.
 """
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Callable, Iterator
 from typing import Any
 from contextlib import contextmanager
@@ -297,23 +295,15 @@ def write_export(project: Project, what: str, fmt: str, out: Callable[[bytes], o
 
 
 @contextmanager
-def atomic_output(path: str | Path) -> Iterator[Callable[[bytes], object]]:
+def atomic_output(path: str | Path, protect: Sequence[str | Path] = ()
+                  ) -> Iterator[Callable[[bytes], object]]:
     """A writer into a temp file beside `path`, renamed over it only when the block succeeds
-    (an interrupted export leaves the old file and no temp file)."""
-    target = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or ".")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            yield fh.write
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    (an interrupted export leaves the old file and no temp file); devices, FIFOs and inputs
+    are handled by kgtool.outfile.open_output, the one output helper."""
+    from kgtool import outfile  # noqa: PLC0415
+
+    with outfile.open_output(path, protect) as write:
+        yield write
 
 
 # ------------------------------------------------------------------------ streaming a store

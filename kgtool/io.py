@@ -20,7 +20,6 @@ from __future__ import annotations
 import io
 import os
 import re
-import tempfile
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, MutableSequence
@@ -32,7 +31,7 @@ from rdflib.parser import InputSource, Parser
 from rdflib.plugins.parsers import notation3
 from rdflib.plugins.serializers.turtle import TurtleSerializer
 
-from kgtool import inputcheck
+from kgtool import inputcheck, outfile
 from kgtool.errors import InputError, PolicyError
 from kgtool.namespaces import ID, PREFIXES
 
@@ -314,24 +313,6 @@ def atomic_write(path: str | os.PathLike[str], data: bytes) -> None:
     """Write `data` to `path` via a temp file in the same directory and `os.replace`.
 
     Readers see either the old file or the complete new one, never a partial write. The parent
-    directory must exist (InputError otherwise).
-    """
-    target = Path(path)
-    directory = target.parent if str(target.parent) else Path(".")
-    if not directory.is_dir():
-        raise InputError("directory does not exist", source=str(directory))
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        mode = target.stat().st_mode & 0o777 if target.exists() else 0o644
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+    directory must exist (InputError otherwise). Devices and FIFOs are written through, other
+    non-regular targets refused (kgtool.outfile, the one output helper)."""
+    outfile.write_bytes(path, data)

@@ -24,11 +24,30 @@ def reference_path(cache: Path, name: str) -> Path:
 
 
 def _triples(path: Path) -> Iterator[tuple[str, str, Any]]:
+    """The cached file's triples. A corrupt, truncated or emptied cache file is named in an
+    InputError (exit 3) with the way to refresh it, never an internal error or silently fewer
+    links; a UTF-8 byte-order mark is skipped."""
     import pyoxigraph as ox
 
-    with open(path, "rb") as handle:
-        for t in ox.parse(handle, format=ox.RdfFormat.N_TRIPLES):
-            yield t.subject.value, t.predicate.value, t.object
+    from kgtool.oxreader import syntax_error
+
+    redo = "; re-run `kgtool import-reference` to refresh the cache"
+    n = 0
+    try:
+        with open(path, "rb") as handle:
+            if handle.read(3) != b"\xef\xbb\xbf":
+                handle.seek(0)
+            for t in ox.parse(handle, format=ox.RdfFormat.N_TRIPLES):
+                n += 1
+                yield t.subject.value, t.predicate.value, t.object
+    except SyntaxError as exc:
+        err = syntax_error(exc, str(path))
+        raise InputError(f"{err.message} (corrupt reference file{redo})", source=str(path),
+                         line=err.line, column=err.column) from None
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}{redo}", source=str(path)) from None
+    if n == 0:
+        raise InputError(f"the reference file is empty{redo}", source=str(path))
 
 
 def concept_labels(path: Path, prefix: str) -> dict[str, tuple[str, str | None]]:
