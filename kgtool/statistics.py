@@ -12,7 +12,8 @@ basis, the observation a growth rate is of). Two sources reporting the same stat
   lists them, and the declared ranking policy (`[ranking]` in seeds/sources.toml) ranks them the
   way Wikidata ranks statements: `wikibase:rank` preferred / normal / deprecated, and the
   best-ranked values of each statistic typed `wikibase:BestRank` (Wikidata's "truthy" values),
-  so a query asks for `?obs a wikibase:BestRank` to get one value per statistic.
+  so a query asks for `?obs a wikibase:BestRank` for the values to use (one per statistic when
+  one is preferred; all the normal ones when the policy cannot choose).
 
 `kg:rank` is not this: it is a league-table position the article reports ("全市第二").
 """
@@ -99,25 +100,40 @@ def statistics(graph: Graph) -> list[Statistic]:
     return [groups[k] for k in sorted(groups, key=lambda k: tuple(str(x) for x in k))]
 
 
-def _published(registry: Registry, key: str) -> str:
-    """A sortable publication date: the earliest day the record allows; undated sorts first."""
+def _published(registry: Registry, key: str) -> tuple[str, str]:
+    """The first and last day a record's publication date allows, as sortable ISO strings: a
+    year-precision date ("2025") could be any day of that year; undated is ("", ""), the oldest."""
     src = registry.get(key)
     date = (src.published or "") if src else ""
-    return (date + "-01-01"[len(date) - 4:]) if date else ""
+    if not date:
+        return "", ""
+    return date + "-01-01"[len(date) - 4:], date + "-12-31"[len(date) - 4:]
+
+
+def _newest(registry: Registry, value: Value) -> tuple[str, str]:
+    """The publication interval of the latest of a value's sources."""
+    spans = [_published(registry, k) for k in value.sources] or [("", "")]
+    return max(s[0] for s in spans), max(s[1] for s in spans)
 
 
 def rank(stat: Statistic, registry: Registry) -> None:
-    """Set each value's rank: overrides first, then the policy for conflicts; else normal."""
+    """Set each value's rank: overrides first, then the policy for conflicts; else normal.
+
+    latest-published prefers a value only when its source was certainly published after the
+    source of every other value: its first possible day is after their last possible day. So
+    equal dates prefer none, and neither do dates of different precision that overlap (2025 vs
+    2025-12-20): which came later is not known, and a rank must not guess it."""
     overrides = {o.observation: o for o in registry.overrides}
     if stat.conflict and registry.policy == "latest-published":
-        newest = {v.observation: max(_published(registry, k) for k in v.sources) if v.sources else ""
-                  for v in stat.values}
-        top = max(newest.values())
-        winners = {o for o, d in newest.items() if d == top}
-        if top and len({_value_id(v) for v in stat.values if v.observation in winners}) == 1:
+        dates = {v.observation: _newest(registry, v) for v in stat.values}
+        for v in stat.values:
+            first = dates[v.observation][0]
+            if first and all(first > dates[w.observation][1] for w in stat.values
+                             if _value_id(w) != _value_id(v)):
+                v.rank, v.reason = "preferred", "reported by the most recently published source"
+        if not any(v.rank == "preferred" for v in stat.values):
             for v in stat.values:
-                if v.observation in winners:
-                    v.rank, v.reason = "preferred", "reported by the most recently published source"
+                v.reason = "no source was certainly published after the others"
     for v in stat.values:
         local = str(v.observation)[len(namespaces.ID):]
         if local in overrides:

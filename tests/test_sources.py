@@ -140,12 +140,47 @@ def test_agreeing_statistic_is_one_node_with_two_provenance_records(two: tuple[P
     assert (a06, RDF.type, WB.BestRank) in g
 
 
-def test_conflict_is_listed_and_ranked_by_publication_date(two: tuple[Project, Graph]) -> None:
+def test_conflict_of_overlapping_dates_prefers_none(two: tuple[Project, Graph]) -> None:
+    """The article is dated 2025 (year precision), the bulletin 2025-12-20: which came later is
+    not known, so the conflict is listed and both values keep the normal rank (both best)."""
     proj, g = two
-    (stat,) = statistics.conflicts(g, sources.load(proj))
+    reg = sources.load(proj)
+    assert (reg.default.published, reg.get(KEY).published) == ("2025", "2025-12-20")
+    (stat,) = statistics.conflicts(g, reg)
     ranks = {str(v.observation).rsplit("/", 1)[-1]: v.rank for v in stat.values}
-    assert ranks == {"a05": "normal", "s2-05": "preferred"}
+    assert ranks == {"a05": "normal", "s2-05": "normal"}
+    for obs in ("a05", "s2-05"):
+        assert (URIRef(ID + f"observation/{obs}"), WB.rank, WB.NormalRank) in g
+        assert (URIRef(ID + f"observation/{obs}"), RDF.type, WB.BestRank) in g
+
+
+@pytest.mark.parametrize(("article_published", "expected"), [
+    ('published = "2025-07"', {"a05": "normal", "s2-05": "preferred"}),   # certainly earlier
+    ("", {"a05": "normal", "s2-05": "preferred"}),                          # undated: the oldest
+    ('published = "2025-12-20"', {"a05": "normal", "s2-05": "normal"}),    # the same day
+    ('published = "2026"', {"a05": "preferred", "s2-05": "normal"}),       # certainly later
+])
+def test_conflict_is_ranked_by_publication_date(two: tuple[Project, Graph], tmp_path: Path,
+                                                article_published: str, expected: dict) -> None:
+    proj, g = two
+    seeds = tmp_path / "seeds"
+    shutil.copytree(proj.data_dir / "seeds", seeds)
+    reg_file = seeds / "sources.toml"
+    text = reg_file.read_text(encoding="utf-8")
+    assert text.count('published = "2025"\n') == 1
+    reg_file.write_text(text.replace('published = "2025"\n', article_published + "\n"), encoding="utf-8")
+    (stat,) = statistics.conflicts(g, sources.load(Project(root=tmp_path, data_dir=tmp_path)))
+    assert {str(v.observation).rsplit("/", 1)[-1]: v.rank for v in stat.values} == expected
+
+
+def test_latest_published_ranks_in_the_built_graph(tmp_path: Path) -> None:
+    proj = _copy(tmp_path / "p")
+    add_bulletin(proj)
+    reg = proj.data_dir / "seeds" / "sources.toml"
+    reg.write_text(reg.read_text(encoding="utf-8").replace('published = "2025"\n', ""), encoding="utf-8")
+    g = assemble(proj).graph
     assert (URIRef(ID + "observation/s2-05"), RDF.type, WB.BestRank) in g
+    assert (URIRef(ID + "observation/s2-05"), WB.rank, WB.PreferredRank) in g
     assert (URIRef(ID + "observation/a05"), RDF.type, WB.BestRank) not in g
     assert (URIRef(ID + "observation/a05"), WB.rank, WB.NormalRank) in g
 
@@ -333,3 +368,35 @@ def test_notes_became_facts(real_project: Project) -> None:
     assert str(g.value(approval, URIRef(kg + "durationAfter"))) == "P1D"
     services = set(g.objects(URIRef(ID + "place/航空前置货站"), URIRef(kg + "offersService")))
     assert len(services) == 3
+
+
+def test_remaining_notes_became_facts(real_project: Project) -> None:
+    """文旅商体展联动, 政府搭台、企业唱戏, 上下游对接 and 细分领域的战略支点 are statements, not notes."""
+    g = _built_graph(real_project)
+    kg = "https://w3id.org/kgtool/def/"
+    note = URIRef("http://www.w3.org/2004/02/skos/core#note")
+    promotes, role = URIRef(kg + "promotes"), URIRef(kg + "industryRole")
+
+    def label(node: URIRef) -> str:
+        pref = URIRef("http://www.w3.org/2004/02/skos/core#prefLabel")
+        (zh,) = [str(x) for x in g.objects(node, pref) if x.language == "zh-Hans"]
+        return zh
+
+    film = URIRef(ID + "industry/文旅影视")
+    assert {label(c) for c in g.objects(film, promotes)} == {"文旅商体展联动", "新消费场景"}
+    visit = URIRef(ID + "event/b05")
+    model = g.value(visit, URIRef(kg + "underMechanism"))
+    assert (model, RDF.type, URIRef(kg + "Mechanism")) in g and "政府搭台、企业唱戏" in label(model)
+    assert {label(c) for c in g.objects(visit, promotes)} == {"合作", "市场拓展"}
+    demo = URIRef(ID + "event/2025-07-DemoWorld企业开放式创新创投大会")
+    assert [label(c) for c in g.objects(demo, promotes)] == ["上下游企业对接"]
+    broader = URIRef("http://www.w3.org/2004/02/skos/core#broader")
+    for sub in ("industry/卫星互联网", "industry/智算服务"):
+        node = URIRef(ID + sub)
+        assert [label(c) for c in g.objects(node, role)] == ["引领产业升级的战略支点"]
+        assert g.value(node, broader) == URIRef(ID + "industry/新一代信息技术")   # 细分领域
+    for node in (film, visit, demo, URIRef(ID + "industry/卫星互联网"), URIRef(ID + "industry/智算服务")):
+        assert not list(g.objects(node, note)), node
+    for concept in {*g.objects(None, promotes), *g.objects(None, role), model}:
+        assert g.value(concept, URIRef(kg + "sourceQuote")) is None           # shorthand is resolved
+        assert g.value(concept, URIRef("http://www.w3.org/ns/prov#wasDerivedFrom")), concept

@@ -56,7 +56,9 @@ def test_walkthrough_runs_in_a_copy(tmp_path: Path) -> None:
     assert "songjiang-bulletin-2025" in (proj / "seeds" / "sources.toml").read_text(encoding="utf-8")
     assert "checksum ok" in outputs["kgtool source list"]
     conflict = outputs["kgtool conflicts"]
-    assert "1718" in conflict and "1725" in conflict and "preferred" in conflict
+    assert "1718" in conflict and "1725" in conflict
+    # the article is dated 2025 (year precision), the bulletin 2025-12-20: neither is preferred
+    assert conflict.count(" normal ") == 2 and "preferred" not in conflict, conflict
     series = [line for line in outputs["kgtool query series"].splitlines() if "规上工业总产值" in line]
     years = [int(line.split("\t")[2]) for line in series]   # TSV when not a terminal
     assert years == [2023, 2024, 2025], outputs["kgtool query series"]
