@@ -16,7 +16,7 @@ from rdflib.namespace import PROV, RDF, RDFS, XSD
 
 from kgtool import build as build_mod, sources
 from kgtool import io
-from kgtool.errors import InputError, ValidationFailed
+from kgtool.errors import InputError, OutputError, ValidationFailed
 from kgtool.namespaces import ID
 from kgtool.project import Project
 
@@ -258,8 +258,9 @@ def test_atomic_write_leaves_old_file_on_failure(tmp_path: Path, monkeypatch: py
         raise OSError("disk full")
 
     monkeypatch.setattr(os, "replace", boom)
-    with pytest.raises(OSError):
+    with pytest.raises(OutputError, match="disk full") as exc:   # one line, exit 3 (kgtool.outfile)
         io.atomic_write(target, b"new content")
+    assert exc.value.exit_code == 3
     assert target.read_bytes() == b"old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["g.ttl"]
 
