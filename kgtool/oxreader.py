@@ -92,12 +92,18 @@ def syntax_error(exc: Exception, source: str) -> InputError | PolicyError:
     return InputError(f"cannot parse RDF: {msg}", source=source, line=line, column=col)
 
 
-def parse(data: bytes, fmt: Any, source: str) -> list[Any]:
-    """The quads of `data` (checked with `check_safe`; errors from `syntax_error`)."""
+def parse(data: bytes, fmt: Any, source: str, *, base_iri: str | None = None) -> list[Any]:
+    """The quads of `data` (checked with `check_safe`; errors from `syntax_error`); relative
+    IRIs resolve against `base_iri` when given.
+
+    >>> [q.object.value for q in parse(b'<a> <p> <b> .', ox.RdfFormat.TURTLE, "x.ttl",
+    ...                                base_iri="file:///d/x.ttl")]
+    ['file:///d/b']
+    """
     check_safe(data, fmt, source)
     inputcheck.check_bytes(data, source)
     try:
-        return list(ox.parse(data.removeprefix(_BOM), format=fmt))
+        return list(ox.parse(data.removeprefix(_BOM), format=fmt, base_iri=base_iri))
     except SyntaxError as exc:
         raise syntax_error(exc, source) from None
     except MemoryError:

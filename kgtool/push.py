@@ -18,13 +18,14 @@ as written (`@zh-Hans`, which pyoxigraph's parser would lower-case) and lexical 
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import urllib.parse
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from kgtool.errors import InputError, RemoteError, UsageError
+from kgtool.errors import RemoteError, UsageError
 from kgtool.remote import Auth, Client, check_url, query_endpoint
 
 FACTS_GRAPH = "https://w3id.org/kgtool/graph/facts"   # = kgtool.export.GRAPH_IRIS["facts"]
@@ -132,31 +133,23 @@ def _nt_lines(triples: Iterable[Any], lang: Any, skolem: str | None = None) -> l
     return list(seen)
 
 
-def file_triples(path: str, fmt: str | None = None) -> tuple[list[Any], Any]:
-    """The triples of an RDF file (lexical forms as written) and a LangCase for its tags."""
-    import pyoxigraph as ox  # noqa: PLC0415
+def _read(path: str, fmt: str | None = None) -> tuple[list[Any], Any, Any]:
+    """The quads of an RDF file, its pyoxigraph format and a LangCase for its tags, read by the
+    one pyoxigraph reader (kgtool.oxreader: the same error lines, DOCTYPE refusal, byte-order
+    mark and size limits as every other loader; relative IRIs resolve against the file)."""
+    from kgtool import oxreader, output  # noqa: PLC0415
 
-    from kgtool import output  # noqa: PLC0415
-    from kgtool.store import rdf_format  # noqa: PLC0415
-
-    f = rdf_format(path, fmt)
-    try:
-        data = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise InputError("no such file", source=path) from None
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror or exc}", source=path) from None
-    if f == ox.RdfFormat.RDF_XML and b"<!doctype" in data.lower():
-        from kgtool.errors import PolicyError  # noqa: PLC0415
-
-        raise PolicyError("DOCTYPE declarations are refused in RDF/XML input (entity expansion)",
-                          source=path)
+    f = oxreader.rdf_format(path, fmt)
+    data = oxreader.read_bytes(path)
+    quads = oxreader.parse(data, f, path, base_iri=Path(path).resolve().as_uri())
     lang = output.LangCase()
     lang.add_from_text(data.decode("utf-8", "replace"))
-    try:
-        quads = list(ox.parse(data, format=f, base_iri=Path(path).resolve().as_uri()))
-    except SyntaxError as exc:
-        raise InputError(f"cannot parse RDF: {' '.join(str(exc).split())}", source=path) from None
+    return quads, f, lang
+
+
+def file_triples(path: str, fmt: str | None = None) -> tuple[list[Any], Any]:
+    """The triples of an RDF file (lexical forms as written) and a LangCase for its tags."""
+    quads, f, lang = _read(path, fmt)
     if f.supports_datasets:
         raise UsageError(f"{path}: push sends triple files (one graph each); load TriG/N-Quads "
                          "into a store and push with --store", source=path)
@@ -169,17 +162,9 @@ def dataset_sources(path: str, skolemize: bool) -> list[Source]:
     queries as its default graph, so a remote store answers with set semantics too."""
     import pyoxigraph as ox  # noqa: PLC0415
 
-    from kgtool import output  # noqa: PLC0415
     from kgtool.dataset import UNION_GRAPH  # noqa: PLC0415
-    from kgtool.store import rdf_format  # noqa: PLC0415
 
-    data = Path(path).read_bytes()
-    lang = output.LangCase()
-    lang.add_from_text(data.decode("utf-8", "replace"))
-    try:
-        quads = list(ox.parse(data, format=rdf_format(path), base_iri=Path(path).resolve().as_uri()))
-    except SyntaxError as exc:
-        raise InputError(f"cannot parse RDF: {' '.join(str(exc).split())}", source=path) from None
+    quads, _, lang = _read(path)
     by_graph: dict[str, list[Any]] = {}
     for q in quads:
         if isinstance(q.graph_name, ox.DefaultGraph):
@@ -467,14 +452,15 @@ class _Run:
             resume = (f"run the same command again to resume at request {i + 1} of {n}"
                       if i else "run the same command again")
             self.show(self.src.graph, i * size, len(lines), f"upload {i + 1}/{n}")
+            # partial, not a lambda: each request's body is bound now, not looked up later
             if how == "gsp":
-                self.attempt(step, lambda: self.client.request(
-                    "POST", self.target.graph_url(self.tmp), body.encode("utf-8"),
-                    {"Content-Type": "application/n-triples; charset=utf-8"},
+                self.attempt(step, functools.partial(
+                    self.client.request, "POST", self.target.graph_url(self.tmp),
+                    body.encode("utf-8"), {"Content-Type": "application/n-triples; charset=utf-8"},
                     ok=(200, 201, 204)), resume)
             else:
-                self.attempt(step, lambda: self.update(
-                    f"INSERT DATA {{ GRAPH <{self.tmp}> {{\n{body}}} }}"), resume)
+                self.attempt(step, functools.partial(
+                    self.update, f"INSERT DATA {{ GRAPH <{self.tmp}> {{\n{body}}} }}"), resume)
         self.show(self.src.graph, len(lines), len(lines), "verify")
         got = self.attempt("step 3 (counting the temporary graph)", lambda: self.count(self.tmp),
                            "run the same command again")

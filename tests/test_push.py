@@ -29,6 +29,8 @@ DATA = """@prefix ex: <http://example.org/> .
 ex:a ex:label "松江"@zh-Hans ; ex:v 2.50 ; ex:b [ ex:c "x" ; ex:d [ ex:e 1 ] ] .
 """
 
+HEAD_TTL = "@prefix ex: <http://example.org/> .\n"
+
 
 class MockStore:
     """Routes by vendor layout; `gsp=False` answers 405 to GSP like a store without it."""
@@ -371,3 +373,44 @@ def test_push_a_store_graph_by_graph(mock_store: tuple[MockStore, str], tmp_path
     g1 = list(mock.store.quads_for_pattern(None, None, None, ox.NamedNode("http://example.org/g1")))
     assert not any(isinstance(q.subject, ox.BlankNode) for q in g1)   # 6 triples, 3 requests
     assert _count(mock, "http://example.org/g1") == 6
+
+
+@pytest.mark.parametrize("name, data, error", [
+    ("end.ttl", HEAD_TTL + "ex:c ex:p", "InputError"),
+    ("doctype.rdf", b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aa">]><rdf:RDF '
+                    b'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/>', "PolicyError"),
+    ("ctx.jsonld", b'{"@context": "http://example.org/ctx.jsonld", "@id": "http://e.org/a"}',
+     "PolicyError"),
+    ("missing.ttl", None, "InputError"),
+    ("bom.ttl", b"\xef\xbb\xbf" + (HEAD_TTL + "ex:c ex:p ex:d .").encode(), None),
+])
+def test_push_reads_files_with_the_one_reader(tmp_path: Path, name: str, data: Any,
+                                              error: str | None) -> None:
+    """push's files go through kgtool.oxreader: the same error line (file:line:col), DOCTYPE and
+    JSON-LD context refusals and byte-order-mark handling as `kgtool query --data`."""
+    from kgtool import push as kpush
+    from kgtool import query as q
+    from kgtool.errors import KgtoolError
+
+    path = tmp_path / name
+    if data is not None:
+        path.write_bytes(data if isinstance(data, bytes) else data.encode("utf-8"))
+
+    def outcome(fn: Any) -> tuple[str, str] | None:
+        try:
+            fn()
+        except KgtoolError as exc:
+            return type(exc).__name__, str(exc)
+        return None
+
+    pushed = outcome(lambda: kpush.sources_from_files([str(path)], None, False))
+    queried = outcome(lambda: q.load_store([q.DataSource(str(path))]))
+    assert pushed == queried, (pushed, queried)
+    assert (pushed[0] if pushed else None) == error, pushed
+    if pushed:
+        assert pushed[1].startswith(str(path)) and "\n" not in pushed[1]
+    if name == "end.ttl":
+        assert pushed and pushed[1].startswith(f"{path}:2:10: "), pushed
+    if error is None:
+        (src,) = kpush.sources_from_files([str(path)], None, False)
+        assert len(src.lines) == 1
