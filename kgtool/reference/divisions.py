@@ -184,6 +184,8 @@ def _json_records(path: Path) -> Iterator[Division]:
     except json.JSONDecodeError as exc:
         raise InputError(f"malformed JSON: {exc.msg}", source=source, line=exc.lineno,
                          column=exc.colno) from None
+    except RecursionError:  # hostile nesting: one line, not an internal error
+        raise InputError("JSON nested too deeply", source=source) from None
     if not isinstance(tree, list) or not tree:
         raise InputError("expected a non-empty JSON array of provinces", source=source, line=1)
 
