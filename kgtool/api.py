@@ -547,6 +547,24 @@ def is_stale(project: Project | str | os.PathLike[str] | None = None,
     return staleness.is_stale(_project(project), Path(graph) if graph else None)
 
 
+def check_build(project: Project | str | os.PathLike[str] | None = None,
+                graph: str | os.PathLike[str] | None = None) -> str:
+    """`kgtool build --check`: the line saying the built graph (or `graph`) is up to date, with
+    the sources' hash; ValidationFailed (exit 1) naming both hashes and the fix when it is stale.
+    Reads only: nothing is built or written."""
+    from kgtool import staleness  # noqa: PLC0415
+    from kgtool.errors import ValidationFailed  # noqa: PLC0415
+
+    proj = _project(project)
+    path = Path(graph) if graph else proj.built_graph
+    current = staleness.source_hash(proj)
+    if staleness.is_stale(proj, path):
+        recorded = staleness.recorded_hash(path) or "none"
+        raise ValidationFailed(f"stale: built from {recorded}, sources are now {current}; run "
+                               "`kgtool build`", source=_shown(proj, path))
+    return f"{_shown(proj, path)}: up to date ({current})"
+
+
 def coverage(project: Project | str | os.PathLike[str] | None = None, *,
              graph: str | os.PathLike[str] | None = None, source: str | None = None,
              on_note: Notify | None = None) -> list[Any]:

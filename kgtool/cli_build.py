@@ -48,15 +48,7 @@ def build_cmd(output: Path | None, check: bool, include_proposed: bool, project:
 
     proj = project_mod.locate(project)
     if check:
-        from kgtool import staleness
-
-        graph = output or proj.built_graph
-        if api.is_stale(proj, graph):
-            recorded = staleness.recorded_hash(graph) or "none"
-            raise errors.ValidationFailed(
-                f"stale: built from {recorded}, sources are now {staleness.source_hash(proj)}; "
-                "run `kgtool build`", source=_shown(proj, graph))
-        click.echo(f"{_shown(proj, graph)}: up to date ({staleness.source_hash(proj)})")
+        click.echo(api.check_build(proj, output))
         return
     try:
         result = api.build(proj, output=output, include_proposed=include_proposed)

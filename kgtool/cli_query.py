@@ -349,10 +349,7 @@ def describe_cmd(term: str, data: tuple[str, ...], data_format: str | None, with
     """
     from kgtool import describe as de
 
-    fmt = {"text": "table", "ttl": "turtle"}.get(fmt or "table", fmt or "table")
-    if fmt not in ("table", "json", "turtle", "nt", "jsonld"):
-        raise UsageError(f"--format {fmt}: describe writes table, json, turtle, nt or jsonld",
-                         source="--format")
+    fmt = de.choose_format(fmt)  # a usage error before any data is read
     dataset = _dataset(project_mod.locate(project), data, data_format, with_graph,
                        _store_dir(store_opt, data, with_graph))
     sheet = dataset.describe(term)

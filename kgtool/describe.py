@@ -20,7 +20,7 @@ from typing import Any, TextIO
 
 import pyoxigraph as ox
 
-from kgtool import output
+from kgtool import formats, output
 from kgtool.errors import InputError, UsageError
 from kgtool.namespaces import ID, ID_TYPES, PREFIXES
 
@@ -241,13 +241,33 @@ def to_json(sh: Sheet, lang: output.LangCase) -> dict[str, Any]:
     }
 
 
-def write(out: TextIO, sh: Sheet, fmt: str, lang: output.LangCase) -> None:
+FORMATS = ("table", "json", "turtle", "nt", "jsonld")
+
+
+def choose_format(fmt: str | None) -> str:
+    """describe's output format, named as kgtool.formats names formats (aliases too): `table`,
+    the fact sheet (also `text`; the default), `json`, the sheet as JSON, or an RDF format of
+    its triples; UsageError for anything else.
+
+    >>> [choose_format(f) for f in (None, "text", "ttl", "json-ld", "ntriples", "JSON")]
+    ['table', 'table', 'turtle', 'jsonld', 'nt', 'json']
+    """
+    if fmt is None:
+        return "table"
+    for kind in (None, formats.RDF):  # a canonical name first (json: the sheet), then RDF's
+        known = formats.lookup(fmt, kind=kind)
+        if known is not None and known.name in FORMATS:
+            return known.name
+    raise UsageError(f"--format {fmt}: describe writes {', '.join(FORMATS[:-1])} or "
+                     f"{FORMATS[-1]}", source="--format")
+
+
+def write(out: TextIO, sh: Sheet, fmt: str | None, lang: output.LangCase) -> None:
+    """The sheet in `fmt` (any name `choose_format` accepts)."""
+    fmt = choose_format(fmt)
     if fmt == "table":
         write_text(out, sh, lang)
     elif fmt == "json":
         out.write(json.dumps(to_json(sh, lang), ensure_ascii=False, indent=1) + "\n")
-    elif fmt in output.GRAPH_FORMATS:
-        output.write_graph(out, fmt, sh.triples, lang, output.Prefixes())
     else:
-        raise UsageError(f"--format {fmt}: describe writes table, json, turtle, nt or jsonld",
-                         source="--format")
+        output.write_graph(out, fmt, sh.triples, lang, output.Prefixes())

@@ -21,7 +21,8 @@ from kgtool.errors import PolicyError, QueryTimeout, UsageError
 from conftest import ROOT
 
 SMALL = ROOT / "tests" / "fixtures" / "query" / "small.ttl"
-DOCTESTED = ("kgtool", "kgtool.api", "kgtool.formats", "kgtool.oxreader", "kgtool.query", "kgtool.remote")
+DOCTESTED = ("kgtool", "kgtool.api", "kgtool.describe", "kgtool.formats", "kgtool.oxreader", "kgtool.query",
+             "kgtool.remote")
 
 
 @pytest.mark.parametrize("module", DOCTESTED)
@@ -204,3 +205,37 @@ def test_a_bad_quote_error_points_at_the_fact_not_a_comment(mini_project) -> Non
         api.build(mini_project, output=mini_project.data_dir / "out.ttl")
     assert "ambiguous" in info.value.message and info.value.line == line, str(info.value)
     assert info.value.column == len('    kg:sourceQuote "') + 1
+
+
+def test_build_check_is_one_library_call(mini_project, cli_run) -> None:  # noqa: ANN001
+    """`kgtool build --check` prints what api.check_build returns and fails as it fails: the
+    wording lives in the library, the CLI only renders."""
+    from kgtool import staleness
+    from kgtool.errors import ValidationFailed
+
+    with pytest.raises(ValidationFailed) as info:
+        api.check_build(mini_project)  # nothing built yet
+    assert str(info.value) == (f"graph/songjiang.ttl: stale: built from none, sources are now "
+                               f"{staleness.source_hash(mini_project)}; run `kgtool build`")
+    r = cli_run(["build", "--check", "--project", str(mini_project.root)])
+    assert r.exit_code == 1 and r.stderr == f"error: {info.value}\n"
+    api.build(mini_project)
+    line = api.check_build(mini_project)
+    assert line == f"graph/songjiang.ttl: up to date ({staleness.source_hash(mini_project)})"
+    r = cli_run(["build", "--check", "--project", str(mini_project.root)])
+    assert r.exit_code == 0 and r.stdout == line + "\n"
+
+
+def test_describe_formats_by_the_format_table(cli_run) -> None:  # noqa: ANN001
+    """describe maps --format through kgtool.formats (describe.choose_format): aliases give the
+    same bytes as the canonical names; a format describe cannot write is exit 2."""
+    def run(fmt: str) -> tuple[int, str]:
+        r = cli_run(["describe", "洞泾镇", "--data", str(SMALL), "--format", fmt])
+        return r.exit_code, r.stdout
+
+    for alias, name in (("ttl", "turtle"), ("json-ld", "jsonld"), ("ntriples", "nt"), ("text", "table")):
+        code, out = run(alias)
+        assert code == 0 and out and (code, out) == run(name), alias
+    assert "place/洞泾镇" in run("table")[1] and json.loads(run("json")[1])
+    r = cli_run(["describe", "洞泾镇", "--data", str(SMALL), "--format", "csv"])
+    assert r.exit_code == 2 and "describe writes table, json, turtle, nt or jsonld" in r.stderr
