@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -149,7 +150,7 @@ def conflicts_cmd(fmt: str, project: str | None) -> None:
     assembly = assemble(proj)
     graph = assembly.graph
     found = statistics.conflicts(graph, assembly.registry)  # type: ignore[arg-type]
-    out = []
+    out: list[dict[str, Any]] = []
     for stat in found:
         key = dict(zip(("indicator", "area", "period", "unit"),
                        (statistics.label(graph, k) for k in stat.key[:4])))

@@ -196,7 +196,7 @@ def parse_record(rec: Any, *, where: str, source: str, default: bool = False,
         if not isinstance(v, str):
             raise InputError(f"{where}: {f} must be a string", source=source, line=line)
     check_fields(rec, where=where, source=source, line=line)
-    return Source(default=default, **{f: rec.get(f) for f in FIELDS if f in rec})
+    return Source(default=default, **{f: rec[f] for f in FIELDS if f in rec})
 
 
 def check_fields(rec: dict[str, str], *, where: str, source: str, line: int | None = None) -> None:

@@ -89,11 +89,11 @@ def sources_of(graph: Graph, node: URIRef) -> list[str]:
 def statistics(graph: Graph) -> list[Statistic]:
     """Every statistic with a value, its observations grouped by key, in a stable order."""
     groups: dict[tuple[URIRef | None, ...], Statistic] = {}
-    for obs in sorted(set(graph.subjects(RDF.type, QB.Observation))):
+    for obs in sorted(set(graph.subjects(RDF.type, QB.Observation)), key=str):  # IRIs: by text
         value = graph.value(obs, SDMX_MEASURE.obsValue)
         if not isinstance(obs, URIRef) or not isinstance(value, Literal):
             continue
-        key = tuple(graph.value(obs, p) for p in KEY_PROPERTIES)  # type: ignore[misc]
+        key = tuple(graph.value(obs, p) for p in KEY_PROPERTIES)
         stat = groups.setdefault(key, Statistic(key))  # type: ignore[arg-type]
         stat.values.append(Value(obs, value, graph.value(obs, KG.approximation),  # type: ignore[arg-type]
                                  sources_of(graph, obs)))
@@ -205,7 +205,7 @@ def label(graph: Graph, node: object) -> str:
 
 def quotes(graph: Graph, node: URIRef) -> Iterable[tuple[str, str]]:
     """(span IRI local part, exact quote) of every span of `node`."""
-    for span in sorted(graph.objects(node, PROV.wasDerivedFrom)):
+    for span in sorted(graph.objects(node, PROV.wasDerivedFrom), key=str):  # span IRIs: by text
         for sel in graph.objects(span, OA.hasSelector):
             exact = graph.value(sel, OA.exact)
             if exact is not None:

@@ -12,6 +12,7 @@ import os
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, Namespace
+from rdflib.term import Node
 
 from kgtool import namespaces
 from kgtool.errors import InputError
@@ -55,7 +56,7 @@ def ontology_units(path: str | os.PathLike[str], *, source: str | None = None) -
     unit_type = ox.NamedNode(str(QUDT.Unit))
     units = {q.subject for q in quads if q.predicate.value == str(RDF.type) and q.object == unit_type}
 
-    def rd(term: object) -> object:
+    def rd(term: object) -> Node:
         if isinstance(term, ox.NamedNode):
             return URIRef(term.value)
         if isinstance(term, ox.BlankNode):
