@@ -167,7 +167,7 @@ def test_jsonld_remote_context_is_never_fetched(stub, tmp_path):
     doc = tmp_path / "remote.jsonld"
     doc.write_text('{"@context": "%sctx", "@id": "urn:x", "name": "n"}' % url, encoding="utf-8")
     r = run("SELECT * WHERE { ?s ?p ?o }", "--data", str(doc))
-    assert r.exit_code == 3 and hits == []
+    assert r.exit_code == 4 and hits == []  # refused by policy, as in every reader (#14.2)
 
 
 @pytest.mark.parametrize("dtd", [
