@@ -164,13 +164,15 @@ class Result:
         the default (an aligned table on a terminal for SELECT/ASK, else TSV; Turtle for graphs)."""
         from kgtool import query as q  # noqa: PLC0415
 
-        return formats.lookup(q.choose_format(name, self.form, tty), kind=self.kind)  # type: ignore[return-value]
+        known = formats.lookup(q.choose_format(name, self.form, tty), kind=self.kind)
+        assert known is not None  # choose_format returns a name of the table
+        return known
 
-    def write(self, out: TextIO, format: str | None = None, *, tty: bool = False) -> int:  # noqa: A002
+    def write(self, out: TextIO, format: str | None = None, *, tty: bool = False) -> int:  # noqa: A002 - `format`, as rdflib and pyoxigraph name it
         """Render onto a text stream; returns the number of rows or triples written."""
         raise NotImplementedError
 
-    def serialize(self, format: str | None = None) -> bytes:  # noqa: A002
+    def serialize(self, format: str | None = None) -> bytes:  # noqa: A002 - `format`, as rdflib and pyoxigraph name it
         """The result as UTF-8 bytes in `format` (default: SPARQL JSON results / Turtle)."""
         buf = io.StringIO(newline="")
         self.write(buf, format or self.default_format)
@@ -200,7 +202,7 @@ class Solutions(Result):
         """Every row as {variable: Python value} (unbound variables left out)."""
         return [r.asdict() for r in self.rows]
 
-    def write(self, out: TextIO, format: str | None = None, *, tty: bool = False) -> int:  # noqa: A002
+    def write(self, out: TextIO, format: str | None = None, *, tty: bool = False) -> int:  # noqa: A002 - `format`, as rdflib and pyoxigraph name it
         from kgtool import output  # noqa: PLC0415
 
         fmt = self.fit_format(format, tty=tty)
@@ -223,7 +225,7 @@ class Boolean(Result):
     def __bool__(self) -> bool:
         return self.value
 
-    def write(self, out: TextIO, format: str | None = None, *, tty: bool = False) -> int:  # noqa: A002
+    def write(self, out: TextIO, format: str | None = None, *, tty: bool = False) -> int:  # noqa: A002 - `format`, as rdflib and pyoxigraph name it
         from kgtool import output  # noqa: PLC0415
 
         output.write_ask(out, self.fit_format(format, tty=tty).name, self.value)
@@ -251,7 +253,7 @@ class Triples(Result):
     def __len__(self) -> int:
         return len(self.triples)
 
-    def write(self, out: TextIO, format: str | None = None, *, tty: bool = False) -> int:  # noqa: A002
+    def write(self, out: TextIO, format: str | None = None, *, tty: bool = False) -> int:  # noqa: A002 - `format`, as rdflib and pyoxigraph name it
         from kgtool import output  # noqa: PLC0415
 
         fmt = formats.lookup(format, kind=formats.RDF) if format else None
@@ -304,7 +306,7 @@ class Dataset:
         return cls(sources=q.default_sources(_project(project), notify=on_stale or _warn))
 
     @classmethod
-    def from_files(cls, *paths: str | os.PathLike[str], format: str | None = None,  # noqa: A002
+    def from_files(cls, *paths: str | os.PathLike[str], format: str | None = None,  # noqa: A002 - `format`, as rdflib and pyoxigraph name it
                    with_graph: bool = False, project: Project | str | os.PathLike[str] | None = None,
                    on_stale: Notify | None = None, stdin: bytes | None = None) -> "Dataset":
         """RDF files (format from each extension, or `format` for all of them; `-` reads
@@ -640,7 +642,7 @@ def facts_graph(project: Project) -> Any:
     return graph
 
 
-def export(what: str = "data", format: str = "turtle", *,  # noqa: A002
+def export(what: str = "data", format: str = "turtle", *,  # noqa: A002 - `format`, as rdflib and pyoxigraph name it
            project: Project | str | os.PathLike[str] | None = None,
            output: str | os.PathLike[str] | None = None, data: Sequence[str] = (),
            store: str | os.PathLike[str] | None = None,

@@ -149,7 +149,7 @@ def conflicts_cmd(fmt: str, project: str | None) -> None:
     proj = project_mod.locate(project)
     assembly = assemble(proj)
     graph = assembly.graph
-    found = statistics.conflicts(graph, assembly.registry)  # type: ignore[arg-type]
+    found = statistics.conflicts(graph, assembly.registry)  # type: ignore[arg-type]  # assemble() sets it
     out: list[dict[str, Any]] = []
     for stat in found:
         key = dict(zip(("indicator", "area", "period", "unit"),

@@ -94,8 +94,8 @@ def statistics(graph: Graph) -> list[Statistic]:
         if not isinstance(obs, URIRef) or not isinstance(value, Literal):
             continue
         key = tuple(graph.value(obs, p) for p in KEY_PROPERTIES)
-        stat = groups.setdefault(key, Statistic(key))  # type: ignore[arg-type]
-        stat.values.append(Value(obs, value, graph.value(obs, KG.approximation),  # type: ignore[arg-type]
+        stat = groups.setdefault(key, Statistic(key))  # type: ignore[arg-type]  # key parts are IRIs (shapes)
+        stat.values.append(Value(obs, value, graph.value(obs, KG.approximation),  # type: ignore[arg-type]  # an IRI
                                  sources_of(graph, obs)))
     return [groups[k] for k in sorted(groups, key=lambda k: tuple(str(x) for x in k))]
 
@@ -196,7 +196,7 @@ def label(graph: Graph, node: object) -> str:
     if node is None:
         return "-"
     for prop in ("http://www.w3.org/2004/02/skos/core#prefLabel", str(RDFS.label)):
-        for lab in graph.objects(node, URIRef(prop)):  # type: ignore[arg-type]
+        for lab in graph.objects(node, URIRef(prop)):  # type: ignore[arg-type]  # node: a key part, a Node
             if isinstance(lab, Literal) and (lab.language or "").lower() == "zh-hans":
                 return str(lab)
     text = str(node)

@@ -61,12 +61,13 @@ def ontology_units(path: str | os.PathLike[str], *, source: str | None = None) -
             return URIRef(term.value)
         if isinstance(term, ox.BlankNode):
             return BNode(term.value)
-        if term.language:  # type: ignore[attr-defined]
-            return Literal(term.value, lang=lang_case(term.language))  # type: ignore[attr-defined]
-        datatype = term.datatype.value  # type: ignore[attr-defined]
+        assert isinstance(term, ox.Literal), term  # no quoted triples in the ontology
+        if term.language:
+            return Literal(term.value, lang=lang_case(term.language))
+        datatype = term.datatype.value
         if datatype == namespaces.PREFIXES["xsd"] + "string":
-            return Literal(term.value)  # type: ignore[attr-defined]
-        return Literal(term.value, datatype=URIRef(datatype))  # type: ignore[attr-defined]
+            return Literal(term.value)
+        return Literal(term.value, datatype=URIRef(datatype))
 
     out = Graph(bind_namespaces="none")
     for q in quads:

@@ -43,7 +43,7 @@ def default_inputs(project: Project, *, graph: bool = True, reference: Path | No
     if reference is False:
         return Inputs(built, None, None)
     explicit = not (reference is True or reference is None)
-    base = Path(reference) if explicit else project.shared_dir  # type: ignore[arg-type]
+    base = Path(reference) if explicit else project.shared_dir  # type: ignore[arg-type]  # a path when explicit
     divisions, industry = base / DIVISIONS, base / INDUSTRY
     if explicit and not divisions.is_dir() and not industry.is_dir():
         raise UsageError(f"neither {DIVISIONS} nor {INDUSTRY} is in this folder", source="--reference")

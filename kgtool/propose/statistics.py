@@ -219,7 +219,7 @@ def find(sentence: Sentence, rules: Rules, published: dt.date | None,
             stat.growth_basis = stat.growth_basis or "增长"
             stat.start, stat.reported = g.start(), g.group(0) + m.group(0)
         else:
-            eff = effect_re.search(head) if unit.kind == "percent" else None  # noqa: F841
+            eff = effect_re.search(head) if unit.kind == "percent" else None
             if eff:
                 stat.effect = True
                 stat.start, stat.reported = eff.start(), eff.group(0) + m.group(0)

@@ -190,7 +190,7 @@ def publish(dest: str | os.PathLike[str], *, data: list[str], ontology: Path | N
         text, name = nq["text"], nq["name"]
         downloads = {}
         for fmt in querypage.SELECT_FORMATS + querypage.GRAPH_FORMATS:
-            resp = renderer.runner(text, fmt)   # type: ignore[misc]
+            resp = renderer.runner(text, fmt)   # type: ignore[misc]  # set: runner= is given above
             if resp.get("status") == 200:
                 path = f"query/{name}.{RESULT_EXT[fmt]}"
                 put(path, resp["body"])
