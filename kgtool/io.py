@@ -76,13 +76,13 @@ class _LexicalSinkParser(notation3.SinkParser):
 class LexicalTurtleParser(Parser):
     """The Turtle parser plugin `kgtool-turtle`: rdflib's, with `_LexicalSinkParser`."""
 
-    def parse(self, source: InputSource, graph: Graph, encoding: str | None = "utf-8",
-              **kwargs: Any) -> None:
-        sink = notation3.RDFSink(graph)
+    def parse(self, source: InputSource, sink: Graph, **kwargs: Any) -> None:
+        graph = sink
+        rdf_sink = notation3.RDFSink(graph)
         base = graph.absolutize(source.getPublicId() or source.getSystemId() or "")
-        parser = _LexicalSinkParser(sink, baseURI=base, turtle=True)
+        parser = _LexicalSinkParser(rdf_sink, baseURI=base, turtle=True)
         stream = source.getCharacterStream() or source.getByteStream()
-        parser.loadStream(stream)
+        parser.loadStream(stream)  # type: ignore[arg-type]  # rdflib types its streams loosely
         for prefix, namespace in parser._bindings.items():
             graph.bind(prefix, namespace)
 

@@ -456,7 +456,9 @@ class Handler(BaseHTTPRequestHandler):
     error_content_type = "text/plain; charset=utf-8"
 
     def setup(self) -> None:
-        self.timeout = self.server.cfg.client_timeout  # per read; the whole request: serve_limits
+        # per read; the whole request: serve_limits. (typeshed types `timeout` as a ClassVar,
+        # but StreamRequestHandler reads it from the instance, so a per-server value works.)
+        self.timeout = self.server.cfg.client_timeout  # type: ignore[misc]
         super().setup()
 
     def handle_one_request(self) -> None:
