@@ -95,7 +95,7 @@ def statistics(graph: Graph) -> list[Statistic]:
             continue
         key = tuple(graph.value(obs, p) for p in KEY_PROPERTIES)
         stat = groups.setdefault(key, Statistic(key))  # type: ignore[arg-type]  # key parts are IRIs (shapes)
-        stat.values.append(Value(obs, value, graph.value(obs, KG.approximation),  # type: ignore[arg-type]  # an IRI
+        stat.values.append(Value(obs, value, graph.value(obs, KG.approximation),  # type: ignore[arg-type]  # approximation: an IRI
                                  sources_of(graph, obs)))
     return [groups[k] for k in sorted(groups, key=lambda k: tuple(str(x) for x in k))]
 
