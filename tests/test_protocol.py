@@ -1,7 +1,7 @@
 """SPARQL 1.1 Protocol details of `kgtool serve`, checked with three independent clients.
 
 * The same SELECT, ASK and CONSTRUCT through Apache Jena's `rsparql` (Debian package, via
-  scripts/jena.sh), SPARQLWrapper and plain urllib (what curl sends) give identical answers:
+  scripts/jena.sh), SPARQLWrapper and curl give identical answers:
   the same bindings with the same language tags and datatypes, the same boolean, the same triples.
 * Negotiated answers say `Vary: Accept`; the endpoint's RDF/XML writes language tags as the data
   and the other formats do (`zh-Hans`, not the engine's `zh-hans`).
@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from rdflib import Graph, Literal
 
-from conftest_server import ServerProcess, get_query, http
+from conftest_server import ServerProcess, http
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "graph" / "songjiang.ttl"
@@ -84,7 +84,15 @@ def wrapper(url: str, query: str, fmt: str) -> Any:
 
 
 def curl(url: str, query: str, accept: str) -> tuple[int, Any, bytes]:
-    return get_query(url, query, accept)
+    """GET the query with the real curl (Debian's /usr/bin/curl): status, headers, body."""
+    from email.parser import BytesHeaderParser
+
+    r = subprocess.run(["curl", "-sS", "--max-time", "30", "-G", url, "--data-urlencode",
+                        f"query={query}", "-H", f"Accept: {accept}", "-D", "-"],
+                       capture_output=True, timeout=60, check=True)
+    head, _, body = r.stdout.partition(b"\r\n\r\n")
+    status_line, _, fields = head.partition(b"\r\n")
+    return int(status_line.split()[1]), BytesHeaderParser().parsebytes(fields), body
 
 
 # ------------------------------------------------------------------------------ same answers
