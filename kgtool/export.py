@@ -132,38 +132,33 @@ def dataset_parts(path: Path | str) -> list[Part]:
     import pyoxigraph as ox  # noqa: PLC0415
     from rdflib import BNode, Literal  # noqa: PLC0415
 
-    from kgtool import output  # noqa: PLC0415
+    from kgtool import oxreader, output  # noqa: PLC0415
 
-    try:
-        raw = Path(path).read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror or exc}", source=str(path)) from None
+    # The one pyoxigraph reader: the same error lines, refusals and limits as every loader.
+    raw = oxreader.read_bytes(path, str(path))
     lang = output.LangCase()
     lang.add_from_text(raw.decode("utf-8", "replace"))
     fmt = ox.RdfFormat.TRIG if kio.guess_format(path) == "trig" else ox.RdfFormat.N_QUADS
-    try:
-        quads = ox.parse(raw, format=fmt, base_iri=Path(path).resolve().as_uri())
-        graphs: dict[str, Graph] = {}
+    quads = oxreader.parse(raw, fmt, str(path), base_iri=Path(path).resolve().as_uri())
+    graphs: dict[str, Graph] = {}
 
-        def term(t: Any) -> Any:
-            if isinstance(t, ox.NamedNode):
-                return URIRef(t.value)
-            if isinstance(t, ox.BlankNode):
-                return BNode(t.value)
-            if t.language:
-                return Literal(t.value, lang=lang(t.language))
-            dt = t.datatype.value
-            return Literal(t.value, datatype=None if dt == XSD_STRING else URIRef(dt))
+    def term(t: Any) -> Any:
+        if isinstance(t, ox.NamedNode):
+            return URIRef(t.value)
+        if isinstance(t, ox.BlankNode):
+            return BNode(t.value)
+        if t.language:
+            return Literal(t.value, lang=lang(t.language))
+        dt = t.datatype.value
+        return Literal(t.value, datatype=None if dt == XSD_STRING else URIRef(dt))
 
-        for q in quads:
-            g = "" if isinstance(q.graph_name, ox.DefaultGraph) else q.graph_name.value
-            if g == UNION_GRAPH:
-                continue
-            if g not in graphs:
-                graphs[g] = Graph(bind_namespaces="none")
-            graphs[g].add((term(q.subject), term(q.predicate), term(q.object)))
-    except SyntaxError as exc:
-        raise InputError(f"cannot parse RDF: {' '.join(str(exc).split())}", source=str(path)) from None
+    for q in quads:
+        g = "" if isinstance(q.graph_name, ox.DefaultGraph) else q.graph_name.value
+        if g == UNION_GRAPH:
+            continue
+        if g not in graphs:
+            graphs[g] = Graph(bind_namespaces="none")
+        graphs[g].add((term(q.subject), term(q.predicate), term(q.object)))
     parts = split_sources(graphs.pop("")) if "" in graphs else []
     for iri in sorted(graphs):
         key = iri[len(GRAPH_BASE):] if iri.startswith(GRAPH_BASE) else iri

@@ -16,6 +16,8 @@ import pytest
 from kgtool import io, oxreader
 from kgtool.errors import InputError
 
+from conftest import ROOT
+
 HEAD = "@prefix ex: <http://e.org/> .\nex:a ex:p ex:b .\n"
 
 # (name, text, line, column, words in the message)
@@ -65,3 +67,19 @@ def test_an_error_in_the_middle_keeps_its_place() -> None:
     with pytest.raises(InputError) as info:
         io.parse_rdf(HEAD + "ex:c ex:p ex:d ex:e .\nex:f ex:p ex:g .\n", source="x.ttl")
     assert (info.value.line, info.value.column) == (3, 16), str(info.value)
+
+
+def test_validate_and_export_readers_give_the_same_line(tmp_path: Path, cli_run) -> None:  # noqa: ANN001 - pytest fixture
+    """The SHACL engine's reader (kgtool validate FILE) and export's TriG reader report a file
+    that ends mid-statement with the pyoxigraph reader's line: one place, no repeated position."""
+    from kgtool import export
+
+    bad = tmp_path / "bad.ttl"
+    bad.write_text(HEAD + "ex:c ex:p", encoding="utf-8")
+    r = cli_run(["validate", str(bad)], cwd=ROOT)
+    assert r.exit_code == 3 and r.stderr == f"error: {bad}:3:10: cannot parse RDF: Unexpected end\n"
+    trig = tmp_path / "bad.trig"
+    trig.write_text(HEAD + "ex:g { ex:c ex:p", encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        export.dataset_parts(trig)
+    assert str(info.value).startswith(f"{trig}:3:") and "Parser error" not in str(info.value)

@@ -31,7 +31,6 @@ INTEGER_DERIVED = ("nonPositiveInteger", "negativeInteger", "nonNegativeInteger"
                    "unsignedByte")
 COLLAPSED = {XSD + name: ox.NamedNode(STAND_IN + name) for name in (*INTEGER_DERIVED, "dateTimeStamp")}
 _BACK = {v.value: ox.NamedNode(k) for k, v in COLLAPSED.items()}
-_OX_POS = re.compile(r"line (\d+)(?: between)? column[s]? (\d+)|at line (\d+) between columns (\d+)")
 _FORMATS = {"ttl": "ttl", "turtle": "ttl", "nt": "nt", "ntriples": "nt", "nq": "nq", "trig": "trig",
             "rdf": "rdf", "xml": "rdf", "owl": "rdf", "jsonld": "jsonld", "json": "jsonld"}
 
@@ -154,7 +153,17 @@ def load_files(store: Any, paths: Iterable[str | os.PathLike[str]]) -> None:
         name = str(path)
         fmt = rdf_format(name)
         try:
-            if inputcheck.preflight(name, jsonld=fmt == ox.RdfFormat.JSON_LD):  # limits, contexts
+            if fmt == ox.RdfFormat.JSON_LD and inputcheck.remote_contexts_allowed():
+                # --allow-remote-context: rdflib loads the named @context (kgtool.oxreader)
+                from kgtool.oxreader import with_contexts  # noqa: PLC0415 - JSON-LD only
+
+                inputcheck.preflight(name, jsonld=True)  # line limits
+                data, fmt = with_contexts(Path(name).read_bytes().removeprefix(inputcheck.BOM),
+                                          fmt, name, Path(name).resolve().as_uri())
+                store.extend(_triples(ox.parse(input=data, format=fmt)))
+                if _mentions_collapsed(name):
+                    _separate_collapsed(store, ox.parse(input=data, format=fmt))
+            elif inputcheck.preflight(name, jsonld=fmt == ox.RdfFormat.JSON_LD):  # limits, contexts
                 data = Path(name).read_bytes()[3:]  # past the byte-order mark
                 store.extend(_triples(ox.parse(input=data, format=fmt)))
                 if _mentions_collapsed(name):
@@ -178,16 +187,9 @@ def load_files(store: Any, paths: Iterable[str | os.PathLike[str]]) -> None:
         except MemoryError:  # pyoxigraph's 16 MiB token buffer
             raise InputError("a token longer than the engine's 16 MiB buffer", source=name) from None
         except SyntaxError as exc:
-            if "LoadDocumentCallback" in str(exc):
-                from kgtool.oxreader import syntax_error  # noqa: PLC0415 - the shared refusal
+            from kgtool.oxreader import syntax_error  # noqa: PLC0415 - the shared error line
 
-                raise syntax_error(exc, name) from None
-            msg = " ".join(str(exc).split())
-            m = _OX_POS.search(msg)
-            line = col = None
-            if m:
-                line, col = int(m.group(1) or m.group(3)), int(m.group(2) or m.group(4))
-            raise InputError(f"cannot parse RDF: {msg}", source=name, line=line, column=col) from None
+            raise syntax_error(exc, name) from None
         except OSError as exc:
             raise InputError(f"cannot read: {exc.strerror or exc}", source=name) from None
 
