@@ -11,7 +11,10 @@ crossing a chunk boundary need looking at) and returns what the reader must know
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
+from typing import Iterator
 
 from kgtool.errors import InputError, PolicyError
 
@@ -19,6 +22,39 @@ MAX_LINE_ENV = "KGTOOL_MAX_LINE_BYTES"
 # Below pyoxigraph's 16 MiB token buffer, so a refusal is always ours and always one clear line.
 DEFAULT_MAX_LINE = 8 << 20
 BOM = b"\xef\xbb\xbf"
+# `--allow-remote-context` for one command: set by `remote_contexts` around the call, so the
+# readers deep inside (oxreader, the store and SHACL loaders) see it without every function
+# between growing a parameter. A ContextVar, reset on exit: nothing leaks into the next command.
+_CONTEXTS_ALLOWED: ContextVar[bool] = ContextVar("kgtool_remote_contexts", default=False)
+
+
+@contextmanager
+def remote_contexts(allowed: bool) -> Iterator[None]:
+    """Within the block, JSON-LD inputs may load the `@context` documents they name (when
+    `allowed`; a nested False never narrows an outer True)."""
+    token = _CONTEXTS_ALLOWED.set(allowed or _CONTEXTS_ALLOWED.get())
+    try:
+        yield
+    finally:
+        _CONTEXTS_ALLOWED.reset(token)
+
+
+def remote_contexts_allowed() -> bool:
+    """True inside `remote_contexts(True)`: the command was given --allow-remote-context."""
+    return _CONTEXTS_ALLOWED.get()
+
+
+def names_context(text: str | bytes) -> bool:
+    """True when a JSON-LD text names a context document (what pyoxigraph cannot load)."""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    try:
+        refuse_jsonld_contexts(text.removeprefix("\ufeff"), "<input>")
+    except PolicyError:
+        return True
+    except InputError:
+        return False
+    return False
 
 
 def max_line_bytes() -> int:
@@ -63,7 +99,7 @@ def preflight(path: str | os.PathLike[str], source: str | None = None, *,
                 raise too_long(run + nl, limit, name, line)
             line += chunk.count(b"\n")
             run = len(chunk) - chunk.rfind(b"\n") - 1
-        if jsonld and not allow_remote_context:
+        if jsonld and not (allow_remote_context or remote_contexts_allowed()):
             handle.seek(0)
             text = handle.read().decode("utf-8", "replace").removeprefix("\ufeff")
             refuse_jsonld_contexts(text, name)
@@ -99,7 +135,8 @@ def refuse_jsonld_contexts(text: str, source: str) -> None:
 
     rdflib's JSON-LD parser dereferences such a context with urllib: a URL is fetched (loopback
     included) and a relative or `file:` reference reads a local file. Only inline contexts are
-    safe. Checked on the parsed JSON, before any RDF parser sees the text."""
+    safe. Checked on the parsed JSON, before any RDF parser sees the text; `--allow-remote-context`
+    (`remote_contexts`) lets the command's readers skip this check."""
     import json  # noqa: PLC0415 - JSON-LD only: `kgtool query` on Turtle/TriG never loads it
 
     try:
@@ -121,7 +158,8 @@ def refuse_jsonld_contexts(text: str, source: str) -> None:
                 named = [r for r in refs if isinstance(r, str)]
                 if key in ("@context", "@import") and named:
                     raise PolicyError(f"JSON-LD {key} {named[0]!r} refused: it would be fetched "
-                                      "or read from disk; inline the context", source=source)
+                                      "or read from disk; inline the context or pass "
+                                      "--allow-remote-context", source=source)
                 stack.append(value)
 
 
@@ -132,4 +170,5 @@ def is_jsonld(path: str | os.PathLike[str], fmt: object = None) -> bool:
 
 
 __all__ = ["BOM", "check_bytes", "DEFAULT_MAX_LINE", "MAX_LINE_ENV", "is_jsonld", "max_line_bytes",
-           "preflight", "refuse_jsonld_contexts"]
+           "names_context", "preflight", "refuse_jsonld_contexts", "remote_contexts",
+           "remote_contexts_allowed"]

@@ -231,7 +231,8 @@ def parse_rdf(path_or_text: str | os.PathLike[str], format: str | None = None, *
         text = str(path_or_text).removeprefix("\ufeff")
         name = source or "<input>"
         fmt = format or "turtle"
-    if fmt == "json-ld" and not is_path and not allow_remote_context:
+    if fmt == "json-ld" and not is_path and not (allow_remote_context
+                                                 or inputcheck.remote_contexts_allowed()):
         inputcheck.refuse_jsonld_contexts(text, name)
     if fmt in _TURTLE_LIKE:
         fmt = "kgtool-turtle"

@@ -281,8 +281,34 @@ def load_files(directory: str | os.PathLike[str], paths: Sequence[str], *, graph
     # when complete (kgtool.atomic_load); the old store stays as it was until then.
     from kgtool import atomic_load  # noqa: PLC0415
 
-    named = [(p, f.media_type, target, bom) for p, f, target, bom in plan]
-    return atomic_load.run(directory, "kgtool.store:_load_plan", (named, replace), on_bytes)
+    temps: list[str] = []
+    try:
+        named = [(*_contexts_loaded(p, f, bom, temps), target) for p, f, target, bom in plan]
+        named = [(p, f.media_type, target, bom) for p, f, bom, target in named]
+        return atomic_load.run(directory, "kgtool.store:_load_plan", (named, replace), on_bytes)
+    finally:
+        for temp in temps:
+            os.unlink(temp)
+
+
+def _contexts_loaded(path: str, fmt: Any, bom: bool, temps: list[str]) -> tuple[str, Any, bool]:
+    """`(path, fmt, bom)` to bulk-load: with --allow-remote-context a JSON-LD file naming a
+    `@context` document is read by rdflib here (kgtool.oxreader.with_contexts: the engine cannot
+    load context documents) into a temporary N-Quads file, removed after the load."""
+    if fmt != ox.RdfFormat.JSON_LD or not inputcheck.remote_contexts_allowed():
+        return path, fmt, bom
+    import tempfile  # noqa: PLC0415
+
+    from kgtool.oxreader import read_bytes, with_contexts  # noqa: PLC0415
+
+    data, new_fmt = with_contexts(read_bytes(path), fmt, path, Path(path).resolve().as_uri())
+    if new_fmt == fmt:
+        return path, fmt, bom
+    handle, temp = tempfile.mkstemp(prefix="kgtool-jsonld-", suffix=".nq")
+    temps.append(temp)
+    with os.fdopen(handle, "wb") as out:
+        out.write(data)
+    return temp, new_fmt, False
 
 
 def _load_plan(directory: Path, named: list[tuple[str, str, str | None, bool]], replace: bool,
