@@ -7,6 +7,7 @@ no script.
 from __future__ import annotations
 
 import math
+import unicodedata
 from typing import Any
 
 import pyoxigraph as ox
@@ -24,6 +25,13 @@ RANGE = ox.NamedNode(PREFIXES["schema"] + "rangeIncludes")
 
 def _short(text: str, n: int = 14) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def _box_width(text: str, size: float, pad: float = 16) -> float:
+    """The width of a label box that holds `text` at font `size`: CJK glyphs are about one em
+    wide, Latin ones about 0.6 em (no font metrics offline, so an estimate that errs wide)."""
+    em = sum(1.0 if unicodedata.east_asian_width(c) in "WF" else 0.62 for c in text)
+    return round(em * size + pad, 1)
 
 
 def neighbourhood(site: Any, page: str, iri: str) -> dict[str, Any]:
@@ -45,7 +53,9 @@ def neighbourhood(site: Any, page: str, iri: str) -> dict[str, Any]:
         angle = 2 * math.pi * i / max(1, len(edges)) - math.pi / 2
         x, y = cx + RADIUS * math.cos(angle), cy + RADIUS * math.sin(angle)
         text, tag = site.label(node)
-        nodes.append({"x": round(x, 1), "y": round(y, 1), "text": _short(text), "lang": tag,
+        short = _short(text)
+        nodes.append({"x": round(x, 1), "y": round(y, 1), "text": short, "lang": tag,
+                      "w": _box_width(short, 12),
                       "title": node.value, "href": site.doc_href(page, node.value)})
         mx, my = (cx + x) / 2, (cy + y) / 2
         x1, y1, x2, y2 = (cx, cy, x, y) if direction == "out" else (x, y, cx, cy)
@@ -55,7 +65,9 @@ def neighbourhood(site: Any, page: str, iri: str) -> dict[str, Any]:
                       "y2": round(y1 + (y2 - y1) * k, 1), "mx": round(mx, 1), "my": round(my, 1),
                       "label": pred})
     text, tag = site.label(ox.NamedNode(iri))
-    return {"width": size, "height": size, "cx": cx, "cy": cy, "center": _short(text, 18),
+    center = _short(text, 18)
+    return {"width": size, "height": size, "cx": cx, "cy": cy, "center": center,
+            "center_w": max(120.0, _box_width(center, 13, 24)),
             "lang": tag, "nodes": nodes, "lines": lines, "hidden": hidden}
 
 

@@ -71,9 +71,13 @@ def class_page(iri: str) -> str:
     return f"classes/_/{hashlib.sha1(iri.encode('utf-8')).hexdigest()[:16]}.html"
 
 
+# Display-only prefixes for vocabularies the links use but the data files do not declare.
+_SHOWN = {**PREFIXES, "sssom": "https://w3id.org/sssom/", "semapv": "https://w3id.org/semapv/vocab/"}
+
+
 def curie(iri: str) -> str:
     """`prefix:local` for an IRI in a known namespace, else `<iri>`."""
-    for prefix, ns in sorted(PREFIXES.items(), key=lambda kv: -len(kv[1])):
+    for prefix, ns in sorted(_SHOWN.items(), key=lambda kv: -len(kv[1])):
         if iri.startswith(ns):
             local = iri[len(ns):]
             if local and all(c.isalnum() or c in "_-." for c in local) and not local.endswith("."):
