@@ -350,8 +350,11 @@ def test_push_cut_midway_keeps_the_old_graph_and_resumes(virtuoso: dict[str, str
     _push_cut_midway(virtuoso, tmp_path, 5_000, 10_000, 1_000)
 
 
-@pytest.mark.skipif(os.environ.get("KGTOOL_SCALE_TESTS") != "1",
-                    reason="scale test (about 2 minutes): set KGTOOL_SCALE_TESTS=1")
+# Issue 12 asks the integration test to push the 450k case: CI always runs it (about 2-3.5
+# minutes); on a developer's machine it is opt-in.
+@pytest.mark.skipif(os.environ.get("KGTOOL_SCALE_TESTS") != "1"
+                    and os.environ.get("CI", "").lower() != "true",
+                    reason="scale test (about 2 minutes): set KGTOOL_SCALE_TESTS=1 (CI runs it)")
 def test_push_450k_cut_midway_keeps_the_old_graph_and_resumes(virtuoso: dict[str, str],
                                                               tmp_path: Path) -> None:
     """The size of the article graph plus the NBS division graph (450,411 triples)."""
