@@ -6,6 +6,9 @@ Every loader that parses RDF with pyoxigraph (`query --data`, `describe`/`stats`
 * name formats the same way (`kgtool.formats`: a name, alias or the file's extension);
 * refuse a DOCTYPE in RDF/XML (pyoxigraph expands internal entities: a "billion laughs" document
   never finishes) and never fetch anything (pyoxigraph has no network access);
+* with `--allow-remote-context` (`inputcheck.remote_contexts`), read a JSON-LD file whose
+  `@context` names a document with rdflib's parser instead (pyoxigraph cannot load a context
+  document at all), which fetches the context, and load the result as N-Quads;
 * report a syntax error as one `InputError` line with the file and the real position (the
   start of the offending token; pyoxigraph's "between line 3 column 11 and line 4 column 1"
   becomes 3:11).
@@ -102,6 +105,7 @@ def parse(data: bytes, fmt: Any, source: str, *, base_iri: str | None = None) ->
     """
     check_safe(data, fmt, source)
     inputcheck.check_bytes(data, source)
+    data, fmt = with_contexts(data, fmt, source, base_iri)
     try:
         return list(ox.parse(data.removeprefix(_BOM), format=fmt, base_iri=base_iri))
     except SyntaxError as exc:
@@ -114,8 +118,12 @@ def load(store: Any, fmt: Any, source: str, *, data: bytes | None = None,
          path: str | None = None) -> None:
     """Load `data` (or the file `path`, streamed: big files are never read into memory here)
     into a pyoxigraph Store, with the same checks and errors as `parse`."""
-    if data is None and fmt == ox.RdfFormat.RDF_XML:
+    if data is None and (fmt == ox.RdfFormat.RDF_XML or (
+            fmt == ox.RdfFormat.JSON_LD and inputcheck.remote_contexts_allowed())):
         data = read_bytes(path or source, source)   # checked for a DOCTYPE before parsing
+    if data is not None:
+        data, fmt = with_contexts(data, fmt, source,
+                                  Path(path).resolve().as_uri() if path and path != "-" else None)
     if data is None:
         with file_errors(source):  # over-long lines, JSON-LD contexts (kgtool.inputcheck)
             inputcheck.preflight(path or source, source, jsonld=fmt == ox.RdfFormat.JSON_LD)
@@ -137,4 +145,22 @@ def load(store: Any, fmt: Any, source: str, *, data: bytes | None = None,
         raise InputError("a token longer than the engine's 16 MiB buffer", source=source) from None
 
 
-__all__ = ["check_safe", "file_errors", "load", "parse", "rdf_format", "read_bytes", "syntax_error"]
+def with_contexts(data: bytes, fmt: Any, source: str, base_iri: str | None = None) -> tuple[bytes, Any]:
+    """`(data, fmt)` as pyoxigraph can read them: JSON-LD naming a `@context` document, when
+    the command allows contexts, parsed by rdflib (which loads the context: a URL is fetched,
+    a relative reference read beside the file) and handed on as N-Quads; anything else as given."""
+    if fmt != ox.RdfFormat.JSON_LD or not inputcheck.remote_contexts_allowed() \
+            or not inputcheck.names_context(data):
+        return data, fmt
+    import rdflib  # noqa: PLC0415 - only for JSON-LD with a context document
+
+    from kgtool import io as kio  # noqa: PLC0415
+
+    text = data.removeprefix(_BOM).decode("utf-8", "replace")
+    dataset = kio.parse_rdf(text, "json-ld", source=source, base=base_iri,
+                            graph=rdflib.Dataset())
+    return dataset.serialize(format="nquads", encoding="utf-8"), ox.RdfFormat.N_QUADS
+
+
+__all__ = ["check_safe", "file_errors", "load", "parse", "rdf_format", "read_bytes", "syntax_error",
+           "with_contexts"]

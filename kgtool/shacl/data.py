@@ -153,7 +153,17 @@ def load_files(store: Any, paths: Iterable[str | os.PathLike[str]]) -> None:
         name = str(path)
         fmt = rdf_format(name)
         try:
-            if inputcheck.preflight(name, jsonld=fmt == ox.RdfFormat.JSON_LD):  # limits, contexts
+            if fmt == ox.RdfFormat.JSON_LD and inputcheck.remote_contexts_allowed():
+                # --allow-remote-context: rdflib loads the named @context (kgtool.oxreader)
+                from kgtool.oxreader import with_contexts  # noqa: PLC0415 - JSON-LD only
+
+                inputcheck.preflight(name, jsonld=True)  # line limits
+                data, fmt = with_contexts(Path(name).read_bytes().removeprefix(inputcheck.BOM),
+                                          fmt, name, Path(name).resolve().as_uri())
+                store.extend(_triples(ox.parse(input=data, format=fmt)))
+                if _mentions_collapsed(name):
+                    _separate_collapsed(store, ox.parse(input=data, format=fmt))
+            elif inputcheck.preflight(name, jsonld=fmt == ox.RdfFormat.JSON_LD):  # limits, contexts
                 data = Path(name).read_bytes()[3:]  # past the byte-order mark
                 store.extend(_triples(ox.parse(input=data, format=fmt)))
                 if _mentions_collapsed(name):
