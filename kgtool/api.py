@@ -292,6 +292,7 @@ class Dataset:
         self.graphs = list(graphs)
         self.auth, self.timeout, self.log = auth, timeout, log
         self._loaded: tuple[Any, "LangCase", bool] | None = None
+        self.allow_remote_context = False  # JSON-LD @context documents (from_files)
 
     # --- constructors
     @classmethod
@@ -308,9 +309,11 @@ class Dataset:
     @classmethod
     def from_files(cls, *paths: str | os.PathLike[str], format: str | None = None,  # noqa: A002 - `format`, as rdflib and pyoxigraph name it
                    with_graph: bool = False, project: Project | str | os.PathLike[str] | None = None,
-                   on_stale: Notify | None = None, stdin: bytes | None = None) -> "Dataset":
+                   on_stale: Notify | None = None, stdin: bytes | None = None,
+                   allow_remote_context: bool = False) -> "Dataset":
         """RDF files (format from each extension, or `format` for all of them; `-` reads
-        `stdin`), with the built graph too when `with_graph`."""
+        `stdin`), with the built graph too when `with_graph`. JSON-LD files may load the
+        `@context` documents they name only with `allow_remote_context` (else PolicyError)."""
         from kgtool import query as q  # noqa: PLC0415
 
         sources = []
@@ -323,7 +326,9 @@ class Dataset:
             sources.append(src)
         if with_graph or not sources:
             sources = q.default_sources(_project(project), notify=on_stale or _warn) + sources
-        return cls(sources=sources)
+        dataset = cls(sources=sources)
+        dataset.allow_remote_context = allow_remote_context
+        return dataset
 
     @classmethod
     def from_store(cls, directory: str | os.PathLike[str]) -> "Dataset":
@@ -358,9 +363,10 @@ class Dataset:
 
                 self._loaded = kstore.open_for_query(self.store_dir)
             else:
-                from kgtool import query as q  # noqa: PLC0415
+                from kgtool import inputcheck, query as q  # noqa: PLC0415
 
-                self._loaded = q.load_store(self.sources)
+                with inputcheck.remote_contexts(self.allow_remote_context):
+                    self._loaded = q.load_store(self.sources)
         return self._loaded
 
     # --- reading
@@ -599,9 +605,11 @@ def _shown(project: Project, path: Path) -> str:
 
 def validate(data: Sequence[str | os.PathLike[str]] | Any = None, *,
              project: Project | str | os.PathLike[str] | None = None, strict: bool = False,
-             allow_unsafe_shapes: bool = False, engine: str = "oxigraph") -> "Report":
+             allow_unsafe_shapes: bool = False, engine: str = "oxigraph",
+             allow_remote_context: bool = False) -> "Report":
     """Validate RDF files (default: the built graph) or an rdflib Graph with the project's
     SHACL shapes; the `Report` lists findings (`report.ok(strict)` decides success).
+    JSON-LD files may load the `@context` documents they name only with `allow_remote_context`.
 
     The one validation entry point: `kgtool validate` and the tests call it."""
     from kgtool import validate as va  # noqa: PLC0415
@@ -611,8 +619,11 @@ def validate(data: Sequence[str | os.PathLike[str]] | Any = None, *,
         data = [proj.built_graph]
     elif isinstance(data, (str, os.PathLike)):
         data = [data]
-    return va.validate(data, proj, strict=strict, allow_unsafe_shapes=allow_unsafe_shapes,
-                       engine=engine)
+    from kgtool import inputcheck  # noqa: PLC0415
+
+    with inputcheck.remote_contexts(allow_remote_context):
+        return va.validate(data, proj, strict=strict, allow_unsafe_shapes=allow_unsafe_shapes,
+                           engine=engine)
 
 
 def link(project: Project | str | os.PathLike[str] | None = None, *,
@@ -647,11 +658,25 @@ def export(what: str = "data", format: str = "turtle", *,  # noqa: A002 - `forma
            output: str | os.PathLike[str] | None = None, data: Sequence[str] = (),
            store: str | os.PathLike[str] | None = None,
            on_stale: Notify | None = None,
-           out: Callable[[bytes], object] | None = None) -> bytes:
+           out: Callable[[bytes], object] | None = None,
+           allow_remote_context: bool = False) -> bytes:
     """The data, ontology, shapes or all of them as RDF bytes (deterministic); written
     atomically to `output` when given. Never rebuilds the graph. With `out`, the bytes are
     streamed to `out(chunk)` (or to `output`) instead and b"" is returned: a big store is then
-    never held in memory."""
+    never held in memory. JSON-LD `data` may load the `@context` documents it names only with
+    `allow_remote_context`."""
+    from kgtool import inputcheck  # noqa: PLC0415
+
+    with inputcheck.remote_contexts(allow_remote_context):
+        return _export(what, format, project=project, output=output, data=data, store=store,
+                       on_stale=on_stale, out=out)
+
+
+def _export(what: str, format: str, *, project: Project | str | os.PathLike[str] | None,  # noqa: A002 - as export's
+            output: str | os.PathLike[str] | None, data: Sequence[str],
+            store: str | os.PathLike[str] | None, on_stale: Notify | None,
+            out: Callable[[bytes], object] | None) -> bytes:
+    """`export` within its context permission."""
     from kgtool.export import atomic_output, write_export  # noqa: PLC0415
     from kgtool.export import export as export_bytes  # noqa: PLC0415
 
@@ -689,9 +714,25 @@ def push(*, endpoint: str, vendor: str = "generic", data: Sequence[str] = (),
          timeout: float = 120.0, query_url: str | None = None, update_url: str | None = None,
          gsp_url: str | None = None, auth: Any = None, log: Notify | None = None,
          project: Project | str | os.PathLike[str] | None = None,
-         on_stale: Notify | None = None) -> "PushReport":
+         on_stale: Notify | None = None, allow_remote_context: bool = False) -> "PushReport":
     """Send the built graph (or `data` files, or a `store`'s graphs) to a remote triple store,
-    one named graph per source, and verify by counting; `delete` removes them instead."""
+    one named graph per source, and verify by counting; `delete` removes them instead.
+    JSON-LD `data` may load the `@context` documents it names only with `allow_remote_context`."""
+    from kgtool import inputcheck  # noqa: PLC0415
+
+    with inputcheck.remote_contexts(allow_remote_context):
+        return _push(endpoint=endpoint, vendor=vendor, data=data, store=store, graph=graph,
+                     method=method, batch=batch, chunk=chunk, verify=verify, delete=delete,
+                     timeout=timeout, query_url=query_url, update_url=update_url,
+                     gsp_url=gsp_url, auth=auth, log=log, project=project, on_stale=on_stale)
+
+
+def _push(*, endpoint: str, vendor: str, data: Sequence[str], store: str | os.PathLike[str] | None,
+          graph: str | None, method: str, batch: int, chunk: int, verify: bool, delete: bool,
+          timeout: float, query_url: str | None, update_url: str | None, gsp_url: str | None,
+          auth: Any, log: Notify | None, project: Project | str | os.PathLike[str] | None,
+          on_stale: Notify | None) -> "PushReport":
+    """`push` within its context permission."""
     from kgtool import push as pu, remote as rm  # noqa: PLC0415
 
     if data and store is not None:

@@ -88,6 +88,11 @@ project_option = click.option(
     help="The kgtool checkout to use (default: walk up from the current directory; "
          "outside a checkout, the data installed with the package).")
 
+allow_remote_context_option = click.option(
+    "--allow-remote-context", is_flag=True,
+    help="Let JSON-LD inputs load @context from the URLs or files they name (read with rdflib's "
+         "JSON-LD parser, which fetches them); refused by default, exit 4.")
+
 
 # The command registry: name -> "module:function". Modules are imported only when their command
 # runs (or `--help` lists them), so `kgtool query` never pays for build, link or serve code.

@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from kgtool import errors, project as project_mod
-from kgtool.cli import handle_errors, project_option
+from kgtool.cli import allow_remote_context_option, handle_errors, project_option
 
 
 @click.command("build")
@@ -74,10 +74,11 @@ def build_cmd(output: Path | None, check: bool, include_proposed: bool, project:
               show_default=True,
               help="SHACL engine: the shapes compiled to SPARQL on pyoxigraph, or pySHACL "
                    "(the slower reference; same findings).")
+@allow_remote_context_option
 @project_option
 @handle_errors
 def validate_cmd(files: tuple[Path, ...], fmt: str, strict: bool, allow_unsafe_shapes: bool,
-                 engine: str, project: str | None) -> None:
+                 engine: str, allow_remote_context: bool, project: str | None) -> None:
     """Validate the built graph (or FILES) with the project's SHACL shapes.
 
     Checks exactly the data against ontology/shapes.ttl and shapes-links.ttl: no inference and
@@ -103,7 +104,8 @@ def validate_cmd(files: tuple[Path, ...], fmt: str, strict: bool, allow_unsafe_s
     proj = project_mod.locate(project)
     shown = ", ".join(str(f) for f in files) if files else _shown(proj, proj.built_graph)
     report = api.validate(list(files) or None, project=proj, strict=strict,
-                          allow_unsafe_shapes=allow_unsafe_shapes, engine=engine)
+                          allow_unsafe_shapes=allow_unsafe_shapes, engine=engine,
+                          allow_remote_context=allow_remote_context)
     click.echo(render(report, fmt), nl=False)
     if not report.ok(strict):
         what = report.summary() if report.violations else f"{len(report.warnings)} warning(s) under --strict"

@@ -15,7 +15,7 @@ from typing import Any, Callable, TextIO
 import click
 
 from kgtool import project as project_mod
-from kgtool.cli import handle_errors, project_option
+from kgtool.cli import allow_remote_context_option, handle_errors, project_option
 from kgtool.errors import UsageError
 
 FORMAT_HELP = ("Output format. SELECT/ASK: table (default on a terminal), csv, tsv (default "
@@ -46,7 +46,7 @@ def _finish(out: TextIO) -> None:
 
 
 def _dataset(proj: project_mod.Project, data: tuple[str, ...], data_format: str | None,
-             with_graph: bool, directory: Any = None) -> Any:
+             with_graph: bool, directory: Any = None, allow_remote_context: bool = False) -> Any:
     """The api.Dataset the options name: a store, --data files (with the graph), or the graph."""
     from kgtool import api
 
@@ -54,7 +54,8 @@ def _dataset(proj: project_mod.Project, data: tuple[str, ...], data_format: str 
         return api.Dataset.from_store(directory)
     stdin = sys.stdin.buffer.read() if "-" in data and data_format else None
     return api.Dataset.from_files(*data, format=data_format, with_graph=with_graph, project=proj,
-                                  on_stale=_note, stdin=stdin)
+                                  on_stale=_note, stdin=stdin,
+                                  allow_remote_context=allow_remote_context)
 
 
 def _note(line: str) -> None:
@@ -69,6 +70,7 @@ data_options = [
                  help="Format of the --data files: turtle, nt, nq, trig, xml, jsonld."),
     click.option("--with-graph", is_flag=True,
                  help="Query the built graph too, together with the --data files."),
+    allow_remote_context_option,
 ]
 
 
@@ -140,7 +142,8 @@ def _store_dir(store_opt: str | None, data: tuple[str, ...], with_graph: bool = 
 @project_option
 @handle_errors
 def query_cmd(query_arg: str | None, query_file: str | None, data: tuple[str, ...],
-              data_format: str | None, with_graph: bool, params: tuple[str, ...], fmt: str | None,
+              data_format: str | None, with_graph: bool, allow_remote_context: bool,
+              params: tuple[str, ...], fmt: str | None,
               limit: int | None, timeout: float | None, allow_service: bool, allow_from: bool,
               ask_exit: bool, store_opt: str | None, endpoint: str | None,
               graphs: tuple[str, ...], all_graphs: bool, verbose: bool,
@@ -202,7 +205,7 @@ def query_cmd(query_arg: str | None, query_file: str | None, data: tuple[str, ..
         q.parse_params(params, info)
         if ask_exit and info.form != "ASK":
             raise UsageError("--ask-exit needs an ASK query", source="--ask-exit")
-        dataset = _dataset(proj, data, data_format, with_graph, directory)
+        dataset = _dataset(proj, data, data_format, with_graph, directory, allow_remote_context)
     result = dataset.query(text, params=list(params), limit=limit,
                            timeout=timeout if endpoint is None else None,
                            allow_service=allow_service, allow_from=allow_from)
@@ -259,6 +262,7 @@ def queries_cmd(fmt: str | None, project: str | None) -> None:
               help="Write to FILE atomically (temp file + rename) instead of stdout.")
 @click.option("--data", "data", multiple=True, metavar="FILE",
               help="Export these RDF files as the data instead of the built graph (repeatable).")
+@allow_remote_context_option
 @click.option("--store", "store_opt", default=None, metavar="DIR",
               help="Export the data of this persistent store (all its graphs merged; default: "
                    "$KGTOOL_STORE when no --data is given). A store keeps values, not their "
@@ -266,7 +270,7 @@ def queries_cmd(fmt: str | None, project: str | None) -> None:
 @project_option
 @handle_errors
 def export_cmd(what: str, fmt: str, output: str | None, data: tuple[str, ...],
-               store_opt: str | None, project: str | None) -> None:
+               allow_remote_context: bool, store_opt: str | None, project: str | None) -> None:
     """Export the graph, the ontology or the shapes, values exactly as written.
 
     Output is deterministic (sorted; the project's prefixes; things relative to @base in Turtle)
@@ -285,7 +289,8 @@ def export_cmd(what: str, fmt: str, output: str | None, data: tuple[str, ...],
     directory = _store_dir(store_opt, data)
     # Streamed (to stdout, or to a temp file renamed over -o): a big store is never in memory.
     api.export(what, fmt, project=project_mod.locate(project), output=output, data=data,
-               store=directory, on_stale=_note, out=sys.stdout.buffer.write)
+               store=directory, on_stale=_note, out=sys.stdout.buffer.write,
+               allow_remote_context=allow_remote_context)
     if output is None:
         sys.stdout.buffer.flush()
     else:
@@ -300,7 +305,8 @@ def export_cmd(what: str, fmt: str, output: str | None, data: tuple[str, ...],
 @project_option
 @handle_errors
 def stats_cmd(data: tuple[str, ...], data_format: str | None, with_graph: bool,
-              store_opt: str | None, fmt: str | None, project: str | None) -> None:
+              allow_remote_context: bool, store_opt: str | None, fmt: str | None,
+              project: str | None) -> None:
     """Count triples, classes, properties and facts per source; check provenance.
 
     A fact node has verified provenance when a span it derives from quotes exactly the slice of
@@ -317,7 +323,7 @@ def stats_cmd(data: tuple[str, ...], data_format: str | None, with_graph: bool,
     tty = sys.stdout.isatty()
     q.choose_format(fmt, "SELECT", tty)
     dataset = _dataset(project_mod.locate(project), data, data_format, with_graph,
-                       _store_dir(store_opt, data, with_graph))
+                       _store_dir(store_opt, data, with_graph), allow_remote_context)
     table = dataset.stats_table()
     out = _stdout()
     try:
@@ -334,7 +340,8 @@ def stats_cmd(data: tuple[str, ...], data_format: str | None, with_graph: bool,
 @project_option
 @handle_errors
 def describe_cmd(term: str, data: tuple[str, ...], data_format: str | None, with_graph: bool,
-                 store_opt: str | None, fmt: str | None, project: str | None) -> None:
+                 allow_remote_context: bool, store_opt: str | None, fmt: str | None,
+                 project: str | None) -> None:
     """Everything the graph says about one thing, with its source quotes and offsets.
 
     TERM is an IRI, a prefixed name (kg:District), a thing key (place/松江区) or a zh/en label.
@@ -351,7 +358,7 @@ def describe_cmd(term: str, data: tuple[str, ...], data_format: str | None, with
 
     fmt = de.choose_format(fmt)  # a usage error before any data is read
     dataset = _dataset(project_mod.locate(project), data, data_format, with_graph,
-                       _store_dir(store_opt, data, with_graph))
+                       _store_dir(store_opt, data, with_graph), allow_remote_context)
     sheet = dataset.describe(term)
     out = _stdout()
     try:

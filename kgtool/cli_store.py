@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from kgtool import project as project_mod
-from kgtool.cli import handle_errors, project_option
+from kgtool.cli import allow_remote_context_option, handle_errors, project_option
 from kgtool.errors import UsageError
 from kgtool.serve import DEFAULT_PORT  # the one default: names and stdlib only
 
@@ -45,9 +45,10 @@ def _log(verbose: bool) -> Any:
 @click.option("--append", is_flag=True,
               help="Add to a graph instead of replacing it (by default loading a file again "
                    "replaces its graph, so loading twice gives the same store).")
+@allow_remote_context_option
 @handle_errors
 def load_cmd(files: tuple[str, ...], store_opt: str | None, graph: str | None, default_graph: bool,
-             fmt: str | None, append: bool) -> None:
+             fmt: str | None, append: bool, allow_remote_context: bool) -> None:
     """Bulk-load RDF files into a persistent store (created if missing).
 
     Each file goes into its own named graph unless --graph or --default-graph says otherwise;
@@ -76,7 +77,8 @@ def load_cmd(files: tuple[str, ...], store_opt: str | None, graph: str | None, d
         t0 = time.perf_counter()
         summary = kstore.load_files(directory, list(files), graph=graph,
                                     default_graph=default_graph, fmt=fmt, replace=not append,
-                                    on_bytes=bar.update if bar else None)
+                                    on_bytes=bar.update if bar else None,
+                                    allow_remote_context=allow_remote_context)
         elapsed = time.perf_counter() - t0
     finally:
         if bar is not None:
@@ -91,6 +93,7 @@ def load_cmd(files: tuple[str, ...], store_opt: str | None, graph: str | None, d
               help="Serve this store (default: $KGTOOL_STORE when no --data is given).")
 @click.option("--data", multiple=True, metavar="FILE",
               help="Serve these RDF files (repeatable) instead of the built graph.")
+@allow_remote_context_option
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to bind. Anything but loopback exposes an unauthenticated endpoint.")
 @click.option("--port", default=DEFAULT_PORT, show_default=True, type=click.IntRange(0, 65535),
@@ -129,7 +132,8 @@ def load_cmd(files: tuple[str, ...], store_opt: str | None, graph: str | None, d
 def serve_cmd(store_opt: str | None, data: tuple[str, ...], host: str, port: int, timeout: float,
               row_cap: int, workers: int, max_body: int, client_timeout: float, allow_from: bool,
               quiet: bool, base: str, no_pages: bool, cors: bool, project: str | None,
-              allowed_hosts: tuple[str, ...] = (), max_per_client: int = 32) -> None:
+              allowed_hosts: tuple[str, ...] = (), max_per_client: int = 32,
+              allow_remote_context: bool = False) -> None:
     """Serve the graph as a read-only SPARQL 1.1 Protocol endpoint at /sparql.
 
     GET or POST (form or application/sparql-query); results as SPARQL JSON/XML/CSV/TSV or
@@ -161,7 +165,8 @@ def serve_cmd(store_opt: str | None, data: tuple[str, ...], host: str, port: int
                          port=port, timeout=timeout, row_cap=row_cap, workers=workers,
                          max_body=max_body, client_timeout=client_timeout, allow_from=allow_from,
                          quiet=quiet, web=not no_pages, base=base, project=project, cors=cors,
-                         allowed_hosts=allowed_hosts, max_per_client=max_per_client)
+                         allowed_hosts=allowed_hosts, max_per_client=max_per_client,
+                         allow_remote_context=allow_remote_context)
     if host not in ("127.0.0.1", "localhost", "::1"):
         click.echo(f"warning: binding {host}: the endpoint has no authentication of its own; put "
                    "it behind a reverse proxy that has", err=True)
@@ -188,6 +193,7 @@ def serve_cmd(store_opt: str | None, data: tuple[str, ...], host: str, port: int
                    "names.")
 @click.option("--data", multiple=True, metavar="FILE",
               help="Push these RDF files (one graph each) instead of the built graph.")
+@allow_remote_context_option
 @click.option("--store", "store_opt", default=None, metavar="DIR",
               help="Push every named graph of this store.")
 @click.option("--method", type=click.Choice(["auto", "gsp", "update"]), default="auto",
@@ -213,7 +219,7 @@ def push_cmd(endpoint: str, vendor: str, graph: str | None, data: tuple[str, ...
              store_opt: str | None, method: str, batch: int, chunk: int, no_verify: bool,
              delete: bool,
              timeout: float, query_url: str | None, update_url: str | None, gsp_url: str | None,
-             verbose: bool, project: str | None) -> None:
+             verbose: bool, project: str | None, allow_remote_context: bool) -> None:
     """Send the graph to a remote triple store and verify it by counting.
 
     One named graph per source, replaced atomically: uploaded into a temporary graph by Graph
@@ -246,7 +252,7 @@ def push_cmd(endpoint: str, vendor: str, graph: str | None, data: tuple[str, ...
                       delete=delete,
                       timeout=timeout, query_url=query_url, update_url=update_url,
                       gsp_url=gsp_url, log=_log(verbose), project=project_mod.locate(project),
-                      on_stale=_note)
+                      on_stale=_note, allow_remote_context=allow_remote_context)
     for g, sent, counted, how in report.rows:
         if how == "delete":
             click.echo(f"deleted <{g}>")

@@ -72,7 +72,8 @@ class ServeConfig:
                  max_body: int = 1 << 20, client_timeout: float = 10.0, max_connections: int = 64,
                  allow_from: bool = False, quiet: bool = False, web: bool = True, cors: bool = False,
                  base: str = "https://w3id.org/kgtool/", project: str | None = None,
-                 allowed_hosts: Sequence[str] = (), max_per_client: int = 32) -> None:
+                 allowed_hosts: Sequence[str] = (), max_per_client: int = 32,
+                 allow_remote_context: bool = False) -> None:
         self.data, self.store, self.host, self.port = list(data), store, host, port
         self.timeout, self.row_cap, self.workers, self.max_body = timeout, row_cap, workers, max_body
         self.client_timeout, self.max_connections = client_timeout, max_connections
@@ -81,6 +82,7 @@ class ServeConfig:
         # kgtool.serve_limits: Host names answered besides the bound one and loopback, and the
         # connections one client address may hold.
         self.allowed_hosts, self.max_per_client = list(allowed_hosts), max_per_client
+        self.allow_remote_context = allow_remote_context  # JSON-LD @context documents of --data
 
     def to_json(self) -> str:
         return json.dumps(self.__dict__)
@@ -125,9 +127,10 @@ def _load(cfg: dict[str, Any]) -> tuple[Any, Any, bool]:
         from kgtool import store as kstore  # noqa: PLC0415
 
         return kstore.open_for_query(cfg["store"])
-    from kgtool import query as q  # noqa: PLC0415
+    from kgtool import inputcheck, query as q  # noqa: PLC0415
 
-    return q.load_store([q.DataSource(p) for p in cfg["data"]])
+    with inputcheck.remote_contexts(cfg.get("allow_remote_context", False)):
+        return q.load_store([q.DataSource(p) for p in cfg["data"]])
 
 
 def execute(store: Any, lang: Any, union: bool, req: dict[str, Any], row_cap: int) -> dict[str, Any]:

@@ -253,8 +253,11 @@ class LoadSummary:
 
 def load_files(directory: str | os.PathLike[str], paths: Sequence[str], *, graph: str | None = None,
                default_graph: bool = False, fmt: str | None = None, replace: bool = True,
-               on_bytes: Callable[[int], None] | None = None) -> LoadSummary:
+               on_bytes: Callable[[int], None] | None = None,
+               allow_remote_context: bool = False) -> LoadSummary:
     """Bulk-load `paths` into the store at `directory` (created if missing).
+    JSON-LD files may load the `@context` documents they name only with `allow_remote_context`
+    (else PolicyError, exit 4).
 
     Each triple file goes into its own named graph (`file_graph_iri`), or all into `graph`, or into
     the default graph with `default_graph`. With `replace` (the default) a graph is cleared before
@@ -273,7 +276,8 @@ def load_files(directory: str | os.PathLike[str], paths: Sequence[str], *, graph
                              "triple formats only", source=p)
         target = None if f.supports_datasets or default_graph else (graph or file_graph_iri(p))
         try:  # over-long lines, JSON-LD contexts: refused before the store is touched
-            bom = inputcheck.preflight(p, jsonld=f == ox.RdfFormat.JSON_LD)
+            bom = inputcheck.preflight(p, jsonld=f == ox.RdfFormat.JSON_LD,
+                                       allow_remote_context=allow_remote_context)
         except OSError as exc:
             raise InputError(f"cannot read: {exc.strerror or exc}", source=p) from None
         plan.append((p, f, target, bom))
@@ -283,8 +287,11 @@ def load_files(directory: str | os.PathLike[str], paths: Sequence[str], *, graph
 
     temps: list[str] = []
     try:
-        named = [(*_contexts_loaded(p, f, bom, temps), target) for p, f, target, bom in plan]
-        named = [(p, f.media_type, target, bom) for p, f, bom, target in named]
+        named = []
+        with inputcheck.remote_contexts(allow_remote_context):
+            for p, f, target, bom in plan:
+                path, fmt_, bom_ = _contexts_loaded(p, f, bom, temps)
+                named.append((path, fmt_.media_type, target, bom_))
         return atomic_load.run(directory, "kgtool.store:_load_plan", (named, replace), on_bytes)
     finally:
         for temp in temps:

@@ -127,3 +127,94 @@ def test_over_long_line_is_refused_in_one_line(tmp_path: Path) -> None:
         assert res.stderr == (f"error: {doc}:2:1: line of {(30 << 20) + 40} bytes is longer than "
                               f"the limit of {1 << 20} bytes (set $KGTOOL_MAX_LINE_BYTES to "
                               "raise it)\n"), (args, res.stderr)
+
+
+class ContextServer:
+    """A loopback HTTP server serving one JSON-LD context; records every path requested."""
+
+    def __init__(self) -> None:
+        import http.server
+
+        paths = self.paths = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 - http.server's name
+                paths.append(self.path)
+                body = b'{"@context": {"name": "https://e.org/name"}}'
+                self.send_response(200)
+                self.send_header("Content-Type", "application/ld+json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def context_server():
+    srv = ContextServer()
+    yield srv
+    srv.close()
+
+
+NO_PROXY = {"no_proxy": "127.0.0.1,localhost", "NO_PROXY": "127.0.0.1,localhost",
+            "http_proxy": "", "HTTP_PROXY": "", "https_proxy": "", "HTTPS_PROXY": ""}
+
+
+def test_allow_remote_context_fetches_and_applies_it(tmp_path: Path,
+                                                     context_server: ContextServer) -> None:
+    """--allow-remote-context really allows it: the context is fetched and its terms used, on
+    the rdflib readers (validate, export) and the pyoxigraph ones (query, describe, load)."""
+    doc = tmp_path / "remote.jsonld"
+    doc.write_text('{"@context": "http://127.0.0.1:%d/ctx.jsonld", "@id": "https://e.org/s",'
+                   ' "name": "x"}' % context_server.port)
+    flag = "--allow-remote-context"
+    res = kgtool(["export", "--data", str(doc), "--format", "nt", flag], cwd=ROOT, env=NO_PROXY)
+    assert res.returncode == 0, res.stderr
+    assert '<https://e.org/s> <https://e.org/name> "x" .' in res.stdout
+    res = kgtool(["query", "--data", str(doc), flag, "--format", "tsv",
+                  "SELECT ?o WHERE { <https://e.org/s> <https://e.org/name> ?o }"],
+                 cwd=ROOT, env=NO_PROXY)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.split("\n")[1] == '"x"', res.stdout
+    res = kgtool(["validate", str(doc), flag], cwd=ROOT, env=NO_PROXY)
+    assert res.returncode == 0, (res.stdout, res.stderr)
+    res = kgtool(["load", "--store", str(tmp_path / "store"), str(doc), flag], cwd=ROOT,
+                 env=NO_PROXY)
+    assert res.returncode == 0, res.stderr
+    assert "loaded 1 triples" in res.stderr, res.stderr
+    assert context_server.paths == ["/ctx.jsonld"] * 4
+    for args in commands(doc, tmp_path / "refused"):   # the same commands without the flag
+        res = kgtool(args, cwd=ROOT, env=NO_PROXY)
+        assert res.returncode == 4, (args, res.stderr)
+        assert "--allow-remote-context" in res.stderr, res.stderr
+    assert len(context_server.paths) == 4
+
+
+def test_allow_remote_context_in_the_api_is_scoped(tmp_path: Path,
+                                                   context_server: ContextServer,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """The permission lasts for one call: the next call without it is refused again."""
+    from kgtool import api
+    from kgtool.errors import PolicyError
+
+    for key, value in NO_PROXY.items():
+        monkeypatch.setenv(key, value)
+    doc = tmp_path / "remote.jsonld"
+    doc.write_text('{"@context": "http://127.0.0.1:%d/c", "@id": "https://e.org/s",'
+                   ' "name": "x"}' % context_server.port)
+    ds = api.Dataset.from_files(doc, allow_remote_context=True)
+    assert len(ds.query("SELECT * WHERE { ?s <https://e.org/name> ?o }")) == 1
+    with pytest.raises(PolicyError):
+        len(api.Dataset.from_files(doc).query("SELECT * WHERE { ?s ?p ?o }"))
+    assert context_server.paths == ["/c"]
