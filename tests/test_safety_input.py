@@ -218,3 +218,39 @@ def test_allow_remote_context_in_the_api_is_scoped(tmp_path: Path,
     with pytest.raises(PolicyError):
         len(api.Dataset.from_files(doc).query("SELECT * WHERE { ?s ?p ?o }"))
     assert context_server.paths == ["/c"]
+
+
+def test_damaged_division_cache_is_one_line_exit_3(tmp_path: Path) -> None:
+    """The linker's own reader of the divisions cache runs the input checks too (#14.7)."""
+    from kgtool.errors import InputError
+    from kgtool.reference import divisions
+
+    iri = divisions.division_iri("310117")
+    good = (f'<{iri}> <http://www.w3.org/2004/02/skos/core#notation> "310117" .\n'
+            f'<{iri}> <http://www.w3.org/2004/02/skos/core#prefLabel> "松江区" .\n').encode()
+    nt = tmp_path / "divisions.nt"
+    nt.write_bytes(b"\xef\xbb\xbf" + good)             # a byte-order mark is not content
+    assert list(divisions.records_from_graph(nt)) == [("310117", "松江区", None)]
+    nt.write_bytes(good + b'<a> <b> "' + b"x" * 600 + b'" .\n')
+    os.environ["KGTOOL_MAX_LINE_BYTES"] = "500"
+    try:
+        with pytest.raises(InputError, match=r"divisions\.nt:3:1: line of 6\d\d bytes"):
+            list(divisions.records_from_graph(nt))
+    finally:
+        del os.environ["KGTOOL_MAX_LINE_BYTES"]
+    sidecar = divisions.index_path(nt)
+    sidecar.write_text("310117\n", encoding="utf-8")   # newer than the graph: it is read
+    with pytest.raises(InputError, match=r"divisions\.index\.tsv:1:1: damaged index line"):
+        list(divisions.records_from_graph(nt))
+    sidecar.unlink()
+    cache = tmp_path / "cache"
+    (cache / "reference").mkdir(parents=True)
+    for name in ("code-history.nt", "industry.nt", "wikidata.nt"):
+        (cache / "reference" / name).write_bytes(good)
+    (cache / "reference" / "divisions.nt").write_bytes(good + b"<bad\n")
+    res = kgtool(["link", "--project", str(ROOT), "--output-dir", str(tmp_path / "out")],
+                 cwd=tmp_path, env={"KGTOOL_CACHE": str(cache)})
+    assert res.returncode == 3, res.stderr
+    assert res.stderr.count("\n") == 1 and "divisions.nt:3:1: cannot parse RDF" in res.stderr, \
+        res.stderr
+    assert not (tmp_path / "out").exists()

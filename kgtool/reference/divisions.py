@@ -325,24 +325,27 @@ def index_path(graph: Path) -> Path:
 def records_from_graph(path: Path) -> Iterator[tuple[str, str, str | None]]:
     """(code, name, parent code) of every division in an imported graph, for the linker.
 
-    Reads the N-Triples with pyoxigraph's streaming parser, keeping only three predicates.
+    Reads the N-Triples with pyoxigraph's streaming parser, keeping only three predicates,
+    after the checks every reader runs (kgtool.inputcheck: a byte-order mark is skipped, an
+    over-long line refused), so a damaged cache file is one `InputError` line naming it (exit 3).
     """
-    import pyoxigraph as ox
+    from kgtool import inputcheck, oxreader
 
-    sidecar = index_path(path)
-    if sidecar.is_file() and sidecar.stat().st_mtime >= path.stat().st_mtime:
-        with open(sidecar, encoding="utf-8") as handle:
-            for line in handle:
-                code, name, parent = line.rstrip("\n").split("\t")
-                yield code, name, parent or None
-        return
+    source = display(path)
+    with oxreader.file_errors(source):
+        sidecar = index_path(path)
+        if sidecar.is_file() and sidecar.stat().st_mtime >= path.stat().st_mtime:
+            yield from _sidecar_rows(sidecar)
+            return
+        bom = inputcheck.preflight(path, source)
     notation, label, broader = (SKOS + "notation", SKOS + "prefLabel", SKOS + "broader")
     names: dict[str, str] = {}
     parents: dict[str, str] = {}
     codes: dict[str, str] = {}
     prefix = len(division_iri(""))
-    with open(path, "rb") as handle:
-        for triple in ox.parse(handle, format=ox.RdfFormat.N_TRIPLES):
+    with oxreader.file_errors(source), open(path, "rb") as handle:
+        handle.seek(3 if bom else 0)
+        for triple in _parsed(handle, source):
             s = triple.subject.value
             if not s.startswith(division_iri("")):
                 continue
@@ -356,6 +359,35 @@ def records_from_graph(path: Path) -> Iterator[tuple[str, str, str | None]]:
     for s, code in codes.items():
         if s in names and level_of(code) in ("province", "city", "county", "township"):
             yield code, names[s], parents.get(s)
+
+
+def _parsed(handle: Any, source: str) -> Iterator[Any]:
+    """pyoxigraph's N-Triples stream, its syntax errors as one InputError line (kgtool.oxreader)."""
+    import pyoxigraph as ox
+
+    from kgtool import oxreader
+
+    try:
+        yield from ox.parse(handle, format=ox.RdfFormat.N_TRIPLES)
+    except SyntaxError as exc:
+        raise oxreader.syntax_error(exc, source) from None
+    except MemoryError:
+        raise InputError("a token longer than the engine's 16 MiB buffer", source=source) from None
+
+
+def _sidecar_rows(sidecar: Path) -> Iterator[tuple[str, str, str | None]]:
+    """The (code, name, parent) rows of the index beside the graph; a damaged one is an InputError."""
+    source = display(sidecar)
+    with open(sidecar, "rb") as handle:
+        for number, raw in enumerate(handle, 1):
+            fields = raw.removeprefix(b"\xef\xbb\xbf" if number == 1 else b"").rstrip(b"\n")
+            parts = fields.decode("utf-8", "replace").split("\t")
+            if len(parts) != 3 or not parts[0] or not parts[1]:
+                raise InputError("damaged index line: expected code, name and parent separated "
+                                 "by tabs (delete it: the graph beside it is read instead)",
+                                 source=source, line=number, column=1)
+            code, name, parent = parts
+            yield code, name, parent or None
 
 
 def label_rows(rows: Iterable[Division]) -> list[tuple[str, str, str | None]]:
