@@ -294,7 +294,12 @@ def export_cmd(what: str, fmt: str, output: str | None, data: tuple[str, ...],
     if output is None:
         sys.stdout.buffer.flush()
     else:
-        click.echo(f"wrote {output} ({os.path.getsize(output)} bytes, {fmt})", err=True)
+        import stat
+
+        # A device or FIFO (-o /dev/null) was written through: its size says nothing.
+        size = os.stat(output)
+        count = f"{size.st_size} bytes, " if stat.S_ISREG(size.st_mode) else ""
+        click.echo(f"wrote {output} ({count}{fmt})", err=True)
 
 
 @click.command("stats")

@@ -52,6 +52,16 @@ def test_fifo_is_written_through(tmp_path: Path) -> None:
     assert res.returncode == 0, res.stderr
     assert stat.S_ISFIFO(os.stat(fifo).st_mode)
     assert got and got[0].count(b"\n") > 1000 and b" .\n" in got[0]
+    assert res.stderr == f"wrote {fifo} (nt)\n"   # a FIFO's size is not what was written
+
+
+def test_wrote_line_counts_bytes_only_for_regular_files(tmp_path: Path) -> None:
+    res = kgtool("export", "--data", str(DATA), "--format", "nt", "-o", "/dev/null")
+    assert res.returncode == 0 and res.stderr == "wrote /dev/null (nt)\n", res.stderr
+    out = tmp_path / "out.nt"
+    res = kgtool("export", "--data", str(DATA), "--format", "nt", "-o", str(out))
+    assert res.stderr == f"wrote {out} ({out.stat().st_size} bytes, nt)\n", res.stderr
+    assert out.stat().st_size > 1000
 
 
 def test_character_device_is_not_replaced(tmp_path: Path) -> None:
