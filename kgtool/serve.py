@@ -217,7 +217,7 @@ def worker_main() -> None:
     try:
         store, lang, union = _load(cfg)
     except KgtoolError as exc:
-        _send(proto_out, {"ready": False, "error": str(exc)})
+        _send(proto_out, {"ready": False, "error": str(exc), "exit_code": exc.exit_code})
         return
     _send(proto_out, {"ready": True})
     fd = sys.stdin.fileno()
@@ -250,7 +250,9 @@ class Worker:
             raise InputError("a query worker failed to start (see the messages above)") from None
         if not msg.get("ready"):
             self.kill()
-            raise InputError(msg.get("error", "a query worker failed to start"))
+            # The worker's own exit code: a refused JSON-LD context stays a refusal (exit 4).
+            error = PolicyError if msg.get("exit_code") == PolicyError.exit_code else InputError
+            raise error(msg.get("error", "a query worker failed to start"))
 
     def ask(self, req: dict[str, Any], deadline: float) -> dict[str, Any]:
         _send(self.proc.stdin, req)

@@ -254,3 +254,46 @@ def test_damaged_division_cache_is_one_line_exit_3(tmp_path: Path) -> None:
     assert res.stderr.count("\n") == 1 and "divisions.nt:3:1: cannot parse RDF" in res.stderr, \
         res.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_serve_data_takes_the_flag_and_refuses_without(tmp_path: Path,
+                                                      context_server: ContextServer) -> None:
+    """serve --data: the workers load the context with the flag; without it, exit 4 at start."""
+    import urllib.parse
+    import urllib.request
+
+    doc = tmp_path / "remote.jsonld"
+    doc.write_text('{"@context": "http://127.0.0.1:%d/ctx.jsonld", "@id": "https://e.org/s",'
+                   ' "name": "x"}' % context_server.port)
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    args = [sys.executable, "-m", "kgtool", "serve", "--data", str(doc), "--port", str(port),
+            "--workers", "1", "--no-pages", "--quiet"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT), **NO_PROXY}
+    proc = subprocess.Popen([*args, "--allow-remote-context"], cwd=tmp_path, env=env,
+                            stderr=subprocess.PIPE, text=True)
+    query = urllib.parse.urlencode({"query": "SELECT ?o { ?s <https://e.org/name> ?o }"})
+    body = b""
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback, no proxy
+    try:
+        for _ in range(120):
+            if proc.poll() is not None:
+                break
+            try:
+                req = urllib.request.Request(f"http://127.0.0.1:{port}/sparql?{query}",
+                                             headers={"Accept": "text/csv"})
+                with opener.open(req, timeout=5) as resp:
+                    body = resp.read()
+                break
+            except OSError:
+                threading.Event().wait(0.25)
+    finally:
+        proc.terminate()
+        proc.wait(20)
+    assert body == b"o\r\nx\r\n", (body, proc.stderr.read() if proc.stderr else "")
+    assert context_server.paths == ["/ctx.jsonld"]
+    res = subprocess.run(args, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    assert res.returncode == 4 and "--allow-remote-context" in res.stderr, res.stderr
+    assert context_server.paths == ["/ctx.jsonld"]
