@@ -18,6 +18,7 @@ It imports pyoxigraph and the standard library only: `kgtool query` loads it on 
 from __future__ import annotations
 
 import re
+import warnings
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
@@ -157,9 +158,11 @@ def with_contexts(data: bytes, fmt: Any, source: str, base_iri: str | None = Non
     from kgtool import io as kio  # noqa: PLC0415
 
     text = data.removeprefix(_BOM).decode("utf-8", "replace")
-    dataset = kio.parse_rdf(text, "json-ld", source=source, base=base_iri,
-                            graph=rdflib.Dataset())
-    return dataset.serialize(format="nquads", encoding="utf-8"), ox.RdfFormat.N_QUADS
+    with warnings.catch_warnings():  # rdflib 7's JSON-LD/N-Quads plugins use deprecated names
+        warnings.simplefilter("ignore", DeprecationWarning)
+        dataset = kio.parse_rdf(text, "json-ld", source=source, base=base_iri,
+                                graph=rdflib.Dataset())
+        return dataset.serialize(format="nquads", encoding="utf-8"), ox.RdfFormat.N_QUADS
 
 
 __all__ = ["check_safe", "file_errors", "load", "parse", "rdf_format", "read_bytes", "syntax_error",

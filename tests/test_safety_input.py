@@ -297,3 +297,24 @@ def test_serve_data_takes_the_flag_and_refuses_without(tmp_path: Path,
     res = subprocess.run(args, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
     assert res.returncode == 4 and "--allow-remote-context" in res.stderr, res.stderr
     assert context_server.paths == ["/ctx.jsonld"]
+
+
+def test_allowed_file_context_on_the_pyoxigraph_reader(tmp_path: Path) -> None:
+    """The reader push uses (oxreader.parse): a relative context file is read only when allowed."""
+    import pyoxigraph as ox
+
+    from kgtool import inputcheck, oxreader
+    from kgtool.errors import PolicyError
+
+    (tmp_path / "ctx.jsonld").write_text('{"@context": {"name": "https://e.org/name"}}')
+    doc = tmp_path / "doc.jsonld"
+    doc.write_text('{"@context": "ctx.jsonld", "@id": "https://e.org/s", "name": "x"}')
+    base = doc.resolve().as_uri()
+    with pytest.raises(PolicyError):
+        oxreader.parse(oxreader.read_bytes(doc), ox.RdfFormat.JSON_LD, str(doc), base_iri=base)
+    with inputcheck.remote_contexts(True):
+        quads = oxreader.parse(oxreader.read_bytes(doc), ox.RdfFormat.JSON_LD, str(doc),
+                               base_iri=base)
+    assert [(q.subject.value, q.predicate.value, q.object.value) for q in quads] == \
+        [("https://e.org/s", "https://e.org/name", "x")]
+    assert not inputcheck.remote_contexts_allowed()   # the permission ended with the block
