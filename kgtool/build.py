@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Iterable
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SKOS, VOID, XSD, Namespace
+from rdflib.term import Node
 
 from kgtool import dataset, dcat, io, namespaces, provenance, sources, staleness, statistics
 from kgtool.errors import InputError, UsageError, ValidationFailed
@@ -190,9 +191,9 @@ def time_triples(iri: URIRef) -> list[tuple[URIRef, URIRef, object]]:
         m = _INSTANT_KEY.match(key)
         if not m:
             raise InputError(f"malformed instant key {key!r}: expected instant/YYYY-MM-DD")
-        year, month, day = (int(x) for x in m.groups())
-        _check_date(key, year, month, day)
-        return _instant(year, month, day)[1]
+        year, mon, day = (int(x) for x in m.groups())  # `month` below may be None
+        _check_date(key, year, mon, day)
+        return _instant(year, mon, day)[1]
     key = iri[len(_PERIOD):]
     m = _PERIOD_KEY.match(key)
     if not m:
@@ -296,7 +297,7 @@ def _load_facts(project: Project, path: Path, src: sources.Source, text: str, gr
                              "by the build from their key; only reference them", source=name)
         for term in (s, o):
             if _is_time_node(term):
-                time_nodes.add(term)  # type: ignore[arg-type]
+                time_nodes.add(term)  # type: ignore[arg-type]  # _is_time_node: a URIRef
         if p != KG.sourceQuote:
             graph.add((s, p, o))
             continue
@@ -341,7 +342,7 @@ def split_links(links: Graph) -> dict[str, Graph]:
     """
     datasets = {d for d in links.subjects(RDF.type, VOID.Dataset)
                 if (d, RDF.type, VOID.Linkset) not in links}
-    owner: dict[object, object] = {d: d for d in datasets}
+    owner: dict[Node, Node] = {d: d for d in datasets}
     for s, d in links.subject_objects(PROV.wasDerivedFrom):
         if d in datasets and (s, RDF.type, OWL.Axiom) not in links:
             owner[s] = d
@@ -349,10 +350,10 @@ def split_links(links: Graph) -> dict[str, Graph]:
                       if (s, RDF.type, SKOS.ConceptScheme) in links), reverse=True)
     out: dict[str, Graph] = {dataset.LINKS_GRAPH: Graph(bind_namespaces="none")}
     for s, p, o in links:
-        d = owner.get(s)
-        if d is None:
-            d = next((dd for iri, dd in schemes if str(s).startswith(iri + "/")), None)
-        key = dataset.LINKS_GRAPH if d is None else dataset.reference_graph(str(d).rsplit("/", 1)[-1])
+        home = owner.get(s)
+        if home is None:
+            home = next((dd for iri, dd in schemes if str(s).startswith(iri + "/")), None)
+        key = dataset.LINKS_GRAPH if home is None else dataset.reference_graph(str(home).rsplit("/", 1)[-1])
         out.setdefault(key, Graph(bind_namespaces="none")).add((s, p, o))
     return out
 
@@ -380,7 +381,7 @@ def assemble(project: Project, *, include_proposed: bool = False) -> Assembly:
         for node in sorted(time_nodes):
             try:
                 for triple in time_triples(node):
-                    graph.add(triple)  # type: ignore[arg-type]
+                    graph.add(triple)  # type: ignore[arg-type]  # objects minted here are Nodes
             except InputError as err:
                 raise InputError(f"<{node}>: {err.message}", source=_rel(project, project.facts_dir)) from None
         graph += source_document(src, text, data)
@@ -388,7 +389,7 @@ def assemble(project: Project, *, include_proposed: bool = False) -> Assembly:
         ss = spans[key]
         graph = graphs[ss.source.graph_iri]
         for triple in span_triples(ss.span, texts[ss.source.key], ss.source):
-            graph.add(triple)  # type: ignore[arg-type]
+            graph.add(triple)  # type: ignore[arg-type]  # objects minted here are Nodes
     _add_creators(registry, graphs)
     description = Graph(bind_namespaces="none")
     for path in project.linked_files:
@@ -497,7 +498,7 @@ def build(project: Project, *, output: Path | None = None,
     if report.violations:
         err = ValidationFailed(f"{len(report.violations)} SHACL violation(s); nothing written",
                                source=_rel(project, target))
-        err.report = report  # type: ignore[attr-defined]
+        err.report = report  # type: ignore[attr-defined]  # for the CLI to print the table
         raise err
     ontology = io.parse_rdf(project.ontology, source=_rel(project, project.ontology))
     if output is None:

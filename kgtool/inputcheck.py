@@ -123,7 +123,7 @@ def check_bytes(data: bytes, source: str) -> None:
 def _rest_of_line(handle: object, run: int) -> int:
     """The full length of the over-long line being read (for the message), read on in chunks."""
     while True:
-        chunk = handle.read(1 << 20)  # type: ignore[attr-defined]
+        chunk = handle.read(1 << 20)  # type: ignore[attr-defined]  # a binary file object
         nl = chunk.find(b"\n") if chunk else -1
         if not chunk or nl >= 0:
             return run + (nl if nl >= 0 else 0)

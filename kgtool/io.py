@@ -53,7 +53,7 @@ _TURTLE_LIKE = {"turtle", "ttl", "n3"}
 class _LexicalSinkParser(notation3.SinkParser):
     """rdflib's Turtle parser, except that numeric shorthand keeps its lexical form (`01`, `2.60`)."""
 
-    def nodeOrLiteral(self, argstr: str, i: int, res: MutableSequence[Any]) -> int:  # noqa: N802
+    def nodeOrLiteral(self, argstr: str, i: int, res: MutableSequence[Any]) -> int:  # noqa: N802 - rdflib's method name, overridden
         before = len(res)
         j = super().nodeOrLiteral(argstr, i, res)
         if j < 0 or len(res) != before + 1:
@@ -179,7 +179,7 @@ def _as_input_error(exc: Exception, source: str, text: str | None = None) -> Inp
     if callable(get_line):  # xml.sax.SAXParseException
         message = exc.getMessage() if hasattr(exc, "getMessage") else str(exc)
         return InputError(f"bad RDF/XML: {message}", source=source, line=get_line(),
-                          column=exc.getColumnNumber())  # type: ignore[attr-defined]
+                          column=exc.getColumnNumber())  # type: ignore[attr-defined]  # a SAXParseException
     message = " ".join(str(exc).split()) or type(exc).__name__
     line_m, col_m = _LINE_RE.search(message), _COL_RE.search(message)
     return InputError(f"cannot parse RDF: {message}", source=source,

@@ -204,6 +204,7 @@ def rdf_xml(triples: list[Any], lang: Any) -> bytes:
     import pyoxigraph as ox  # noqa: PLC0415
 
     body = ox.serialize(triples, format=ox.RdfFormat.RDF_XML)
+    assert body is not None  # no output= given: the bytes are returned
     return _XML_LANG.sub(lambda m: m.group(1) + lang(m.group(2).decode("ascii")).encode("ascii")
                          + m.group(3), body)
 
@@ -240,7 +241,7 @@ class Worker:
             [sys.executable, "-c", "from kgtool.serve import worker_main; worker_main()"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, bufsize=0,
             start_new_session=True)
-        self.fd = self.proc.stdout.fileno()  # type: ignore[union-attr]
+        self.fd = self.proc.stdout.fileno()  # type: ignore[union-attr]  # stdout=PIPE: never None
 
     def wait_ready(self, timeout: float) -> None:
         try:
@@ -269,7 +270,7 @@ class Worker:
             pass
         for fh in (self.proc.stdin, self.proc.stdout):
             try:
-                fh.close()  # type: ignore[union-attr]
+                fh.close()  # type: ignore[union-attr]  # both are PIPEs: never None
             except OSError:
                 pass
 
@@ -651,7 +652,7 @@ class Handler(BaseHTTPRequestHandler):
             raise HttpError(403, str(exc)) from None
         except KgtoolError as exc:
             raise HttpError(400, str(exc)) from None
-        explicit = (params.get("format") or params.get("output") or [None])[0]
+        explicit = next(iter(params.get("format") or params.get("output") or ()), None)
         fmt = negotiate(self.headers.get("Accept"), info.form, explicit)
         if fmt is None:
             kinds = GRAPH_TYPES if info.form in ("CONSTRUCT", "DESCRIBE") else SELECT_TYPES
@@ -683,7 +684,7 @@ class Handler(BaseHTTPRequestHandler):
         from kgtool import output  # noqa: PLC0415
 
         fmt = negotiate(self.headers.get("Accept"), "CONSTRUCT",
-                        (params.get("format") or [None])[0])
+                        next(iter(params.get("format") or ()), None))
         if fmt is None:
             raise HttpError(406, "the service description is RDF: accept text/turtle, "
                                  "application/n-triples, application/ld+json or application/rdf+xml",

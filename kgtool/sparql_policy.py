@@ -59,7 +59,8 @@ _VARCH = _ascii_only(_LETTERS + "_0123456789")
 # Prefixed names are matched greedily and trailing dots given back afterwards (a local name
 # cannot end with `.`, which is then the triple's full stop): simpler and cheaper to compile
 # than the grammar's exact "no dot at the end" pattern.
-_PNAME_RE = f"(?:{_BASE}{_CH_DOT}*)?:(?:{_ascii_only(_LETTERS + '_-0123456789.:')}|%[0-9A-Fa-f]{{2}}|\\\\[_~.\\-!$&'()*+,;=/?#@%])*"
+_PNAME_RE = (f"(?:{_BASE}{_CH_DOT}*)?:(?:{_ascii_only(_LETTERS + '_-0123456789.:')}"
+             f"|%[0-9A-Fa-f]{{2}}|\\\\[_~.\\-!$&'()*+,;=/?#@%])*")
 
 _TOKEN_RES: list[tuple[str, str]] = [
     (WS, r"[ \t\r\n]+"),
