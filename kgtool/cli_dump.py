@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import click
 
-from kgtool import project as project_mod
-from kgtool.cli import handle_errors, project_option
+from kgtool import inputcheck, project as project_mod
+from kgtool.cli import allow_remote_context_option, handle_errors, project_option
 from kgtool.errors import UsageError
 
 
@@ -25,10 +25,12 @@ from kgtool.errors import UsageError
               help="Named graph for the triples of a store's default graph.")
 @click.option("--check", "check_only", is_flag=True,
               help="Only verify an existing dump in DIR against its manifest.")
+@allow_remote_context_option
 @project_option
 @handle_errors
 def dump_cmd(directory: str, store_opt: str | None, data: tuple[str, ...], part_size: int,
-             graph: str | None, check_only: bool, project: str | None) -> None:
+             graph: str | None, check_only: bool, allow_remote_context: bool,
+             project: str | None) -> None:
     """Write the dataset into DIR for a big store's bulk loader.
 
     Gzipped N-Quads (at most --part-size triples per file, each triple in the named graph of
@@ -54,8 +56,9 @@ def dump_cmd(directory: str, store_opt: str | None, data: tuple[str, ...], part_
         raise UsageError("dump either --data files or --store, not both", source="--store")
     store_dir = kstore.store_dir(store_opt) if not data else None
     proj = project_mod.locate(project) if store_dir is None else None
-    manifest = dm.dump(directory, store_dir=store_dir, project=proj, data=data,
-                       part_size=part_size, default_graph=graph)
+    with inputcheck.remote_contexts(allow_remote_context):
+        manifest = dm.dump(directory, store_dir=store_dir, project=proj, data=data,
+                           part_size=part_size, default_graph=graph)
     for g, info in manifest["graphs"].items():
         click.echo(f"<{g}>: {info['triples']} triples in {len(info['files'])} file(s)")
     click.echo(f"wrote {directory}: {manifest['triples']} triples, {len(manifest['files'])} "

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import click
 
-from kgtool import project as project_mod
-from kgtool.cli import handle_errors, project_option
+from kgtool import inputcheck, project as project_mod
+from kgtool.cli import allow_remote_context_option, handle_errors, project_option
 
 
 @click.command("publish")
@@ -18,10 +18,11 @@ from kgtool.cli import handle_errors, project_option
                    "id/place/松江区.html (and .ttl, .jsonld, .nt).")
 @click.option("--row-cap", default=10000, show_default=True, type=click.IntRange(1), metavar="N",
               help="At most N rows per named-query answer, as in `kgtool serve`.")
+@allow_remote_context_option
 @project_option
 @handle_errors
 def publish_cmd(directory: str, data: tuple[str, ...], base: str, row_cap: int,
-                project: str | None) -> None:
+                allow_remote_context: bool, project: str | None) -> None:
     """Write the site as static files: pages, per-thing RDF, dumps, DCAT record, redirects.
 
     Every thing under --base gets DIR/{path}.html/.ttl/.jsonld/.nt; DIR also holds the class and
@@ -42,7 +43,9 @@ def publish_cmd(directory: str, data: tuple[str, ...], base: str, row_cap: int,
     paths = list(data) or [s.path for s in q.default_sources(
         proj, notify=lambda m: click.echo(m, err=True))]
     dataset = proj.data_dir / "graph" / "dataset.ttl"
-    summary = publish.publish(directory, data=paths, ontology=proj.ontology, base=base,
-                              exclusions=proj.exclusions, dataset=dataset, row_cap=row_cap)
+    with inputcheck.remote_contexts(allow_remote_context):
+        summary = publish.publish(directory, data=paths, ontology=proj.ontology, base=base,
+                                  exclusions=proj.exclusions, dataset=dataset,
+                                  row_cap=row_cap)
     click.echo(f"published {summary.things} things in {summary.files} files "
                f"({summary.bytes / 1e6:.1f} MB) to {Path(summary.directory)}", err=True)

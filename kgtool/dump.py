@@ -137,6 +137,7 @@ def dump(directory: str | os.PathLike[str], *, store_dir: str | os.PathLike[str]
     out = Path(directory)
     if out.exists() and not out.is_dir():
         raise UsageError("not a directory", source=str(out))
+    created = not out.exists()
     out.mkdir(parents=True, exist_ok=True)
     stale = sorted(p.name for p in out.iterdir() if p.name.endswith(".nq.gz"))
     if stale:
@@ -179,6 +180,8 @@ def dump(directory: str | os.PathLike[str], *, store_dir: str | os.PathLike[str]
                 pass
         for p in out.glob(".*.tmp"):
             p.unlink(missing_ok=True)
+        if created and not any(out.iterdir()):
+            out.rmdir()   # a failed dump leaves no trace of the folder it made
         raise
     return manifest
 

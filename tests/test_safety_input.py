@@ -201,6 +201,23 @@ def test_allow_remote_context_fetches_and_applies_it(tmp_path: Path,
     assert len(context_server.paths) == 4
 
 
+@pytest.mark.parametrize("command", ["dump", "publish"])
+def test_dump_and_publish_take_the_flag(tmp_path: Path, context_server: ContextServer,
+                                        command: str) -> None:
+    """`dump --data` and `publish --data` refuse a named context (exit 4, nothing fetched) and
+    fetch it once with --allow-remote-context."""
+    doc = tmp_path / "remote.jsonld"
+    doc.write_text('{"@context": "http://127.0.0.1:%d/ctx.jsonld", "@id": "https://e.org/s",'
+                   ' "name": "x"}' % context_server.port)
+    res = kgtool([command, str(tmp_path / "refused"), "--data", str(doc)], cwd=ROOT, env=NO_PROXY)
+    assert res.returncode == 4 and "--allow-remote-context" in res.stderr, res.stderr
+    assert context_server.paths == [] and not (tmp_path / "refused").exists()
+    res = kgtool([command, str(tmp_path / "allowed"), "--data", str(doc),
+                  "--allow-remote-context"], cwd=ROOT, env=NO_PROXY)
+    assert res.returncode == 0, res.stderr
+    assert context_server.paths == ["/ctx.jsonld"]
+
+
 def test_allow_remote_context_in_the_api_is_scoped(tmp_path: Path,
                                                    context_server: ContextServer,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
