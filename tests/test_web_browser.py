@@ -69,6 +69,21 @@ def _shot(driver, name: str, tmp_path: Path) -> Path:
     return path
 
 
+def _follower(browser):
+    """A click on a link or button that loads a new page, waiting until the old page is gone:
+    reading an element of the old page while the new one loads is a stale reference."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    def follow(element) -> None:
+        page = browser.find_element(By.TAG_NAME, "html")
+        element.click()
+        WebDriverWait(browser, 30).until(ec.staleness_of(page))
+
+    return follow
+
+
 def test_entity_page_highlights_the_seed_and_links_to_the_source(browser, site, tmp_path) -> None:
     from selenium.webdriver.common.by import By
 
@@ -85,7 +100,7 @@ def test_entity_page_highlights_the_seed_and_links_to_the_source(browser, site, 
     _shot(browser, "entity.png", tmp_path)
     first = marks[0]
     start, end = first.get_attribute("data-start"), first.get_attribute("data-end")
-    browser.find_elements(By.CSS_SELECTOR, "a.to-source")[0].click()
+    _follower(browser)(browser.find_elements(By.CSS_SELECTOR, "a.to-source")[0])
     assert "/id/source/songjiang-advanced-manufacturing.html" in browser.current_url
     assert browser.current_url.endswith(f"#span-{start}-{end}")
     item = browser.find_element(By.ID, f"span-{start}-{end}")
@@ -102,12 +117,16 @@ def test_named_query_from_the_query_page(browser, site, tmp_path) -> None:
     from kgtool import query as q
     from kgtool.namespaces import PREFIXES
 
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    follow = _follower(browser)
     browser.get(site.base + "/query.html")
-    browser.find_element(By.CSS_SELECTOR, "a.example[data-name='cq02']").click()
+    follow(browser.find_element(By.CSS_SELECTOR, "a.example[data-name='cq02']"))
     text = browser.find_element(By.ID, "query").get_attribute("value")
     assert "SELECT" in text
-    browser.find_element(By.ID, "run").click()                # submit the form (no script)
-    table = browser.find_element(By.ID, "results")
+    follow(browser.find_element(By.ID, "run"))                # submit the form (no script)
+    table = WebDriverWait(browser, 30).until(ec.presence_of_element_located((By.ID, "results")))
     head = [th.text for th in table.find_elements(By.CSS_SELECTOR, "thead th")]
     rows = table.find_elements(By.CSS_SELECTOR, "tbody tr")
     store, _, _ = q.load_store([q.DataSource(str(ROOT / "graph" / "songjiang.ttl"))])
