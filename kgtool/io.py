@@ -209,6 +209,9 @@ def parse_rdf(path_or_text: str | os.PathLike[str], format: str | None = None, *
     if is_path:
         path = Path(path_or_text)
         name = source or str(path_or_text)
+        # A file's relative IRIs resolve against the file (RDF 1.1), not the current directory:
+        # the same file gives the same triples from anywhere, as the pyoxigraph readers do.
+        base = base if base is not None else path.resolve().as_uri()
         fmt = format or guess_format(path)
         try:
             inputcheck.preflight(path, name, jsonld=fmt == "json-ld",

@@ -122,9 +122,11 @@ def load(store: Any, fmt: Any, source: str, *, data: bytes | None = None,
     if data is None and (fmt == ox.RdfFormat.RDF_XML or (
             fmt == ox.RdfFormat.JSON_LD and inputcheck.remote_contexts_allowed())):
         data = read_bytes(path or source, source)   # checked for a DOCTYPE before parsing
+    # Relative IRIs resolve against the file itself, as rdflib and `parse` resolve them, so every
+    # reader reports a broken file at the same place.
+    base = Path(path).resolve().as_uri() if path and path != "-" else None
     if data is not None:
-        data, fmt = with_contexts(data, fmt, source,
-                                  Path(path).resolve().as_uri() if path and path != "-" else None)
+        data, fmt = with_contexts(data, fmt, source, base)
     if data is None:
         with file_errors(source):  # over-long lines, JSON-LD contexts (kgtool.inputcheck)
             inputcheck.preflight(path or source, source, jsonld=fmt == ox.RdfFormat.JSON_LD)
@@ -134,12 +136,12 @@ def load(store: Any, fmt: Any, source: str, *, data: bytes | None = None,
         with file_errors(source):
             if data is not None:
                 check_safe(data, fmt, source)
-                store.load(input=data.removeprefix(_BOM), format=fmt, base_iri=None)
+                store.load(input=data.removeprefix(_BOM), format=fmt, base_iri=base)
             else:
                 with open(path or source, "rb") as handle:  # streamed, past a byte-order mark
                     if handle.read(3) != _BOM:
                         handle.seek(0)
-                    store.load(input=handle, format=fmt)
+                    store.load(input=handle, format=fmt, base_iri=base)
     except SyntaxError as exc:
         raise syntax_error(exc, source) from None
     except MemoryError:  # pyoxigraph's 16 MiB token buffer (a long literal over many lines)
