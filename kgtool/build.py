@@ -28,6 +28,7 @@ from rdflib.term import Node
 from kgtool import dataset, dcat, io, namespaces, provenance, sources, staleness, statistics
 from kgtool.errors import InputError, UsageError, ValidationFailed
 from kgtool.project import Project
+from kgtool.rdflib_settings import scoped
 from kgtool.staleness import HASH_PREFIX, is_stale, recorded_hash, source_hash, source_paths  # noqa: F401 - re-exported
 
 if TYPE_CHECKING:
@@ -126,7 +127,7 @@ def source_document(src: sources.Source, text: str, data: bytes) -> Graph:
         g.add((node, DCTERMS.publisher, Literal(src.publisher, lang=src.language)))
     if src.published:
         kind = {4: XSD.gYear, 7: XSD.gYearMonth}.get(len(src.published), XSD.date)
-        g.add((node, DCTERMS.issued, Literal(src.published, datatype=kind)))
+        g.add((node, DCTERMS.issued, Literal(src.published, datatype=kind, normalize=False)))
     if src.licence:
         g.add((node, DCTERMS.license, URIRef(src.licence)))
     if src.url:
@@ -358,6 +359,7 @@ def split_links(links: Graph) -> dict[str, Graph]:
     return out
 
 
+@scoped  # literals keep their lexical forms while we build; rdflib's setting is put back after
 def assemble(project: Project, *, include_proposed: bool = False) -> Assembly:
     """Everything the build writes, before validation. Raises InputError on any bad input."""
     registry = sources.load(project)
@@ -481,6 +483,7 @@ def default_output(project: Project) -> Path:
     return project.built_graph
 
 
+@scoped
 def build(project: Project, *, output: Path | None = None,
           include_proposed: bool = False) -> BuildResult:
     """Build, validate and write the graph. ValidationFailed (exit 1) leaves nothing written.

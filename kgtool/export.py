@@ -150,7 +150,7 @@ def dataset_parts(path: Path | str) -> list[Part]:
         if t.language:
             return Literal(t.value, lang=lang(t.language))
         dt = t.datatype.value
-        return Literal(t.value, datatype=None if dt == XSD_STRING else URIRef(dt))
+        return Literal(t.value, datatype=None if dt == XSD_STRING else URIRef(dt), normalize=False)
 
     for q in quads:
         g = "" if isinstance(q.graph_name, ox.DefaultGraph) else q.graph_name.value

@@ -3,7 +3,8 @@
 Why this module exists rather than calling rdflib directly:
 
 * **Values stay as written.** rdflib's Turtle parser turns the shorthand `01` into `1` and, unless
-  `rdflib.NORMALIZE_LITERALS` is off, rewrites typed literals; its Turtle serializer prints doubles
+  `rdflib.NORMALIZE_LITERALS` is off (`parse_rdf` turns it off for the parse only, see
+  kgtool.rdflib_settings), rewrites typed literals; its Turtle serializer prints doubles
   as `1e+03` and appends `.0` to decimals. The facts are statistics quoted from an article, so
   `2.60` must stay `2.60`. We parse Turtle with a parser that keeps the lexical form of numeric
   shorthand and serialise every literal with its own lexical form.
@@ -34,9 +35,7 @@ from rdflib.plugins.serializers.turtle import TurtleSerializer
 from kgtool import inputcheck, outfile
 from kgtool.errors import InputError, PolicyError
 from kgtool.namespaces import ID, PREFIXES
-
-# Keep `"0012"^^xsd:integer` as written (rdflib normalises typed literals by default).
-rdflib.NORMALIZE_LITERALS = False
+from kgtool.rdflib_settings import exact_literals
 
 _FORMATS = {
     ".ttl": "turtle", ".turtle": "turtle", ".nt": "nt", ".ntriples": "nt", ".nq": "nquads",
@@ -243,9 +242,9 @@ def parse_rdf(path_or_text: str | os.PathLike[str], format: str | None = None, *
         raise PolicyError("DOCTYPE declarations are refused in XML input (entity expansion)",
                           source=name)
     target = graph if graph is not None else Graph(bind_namespaces="none")
-    rdflib.NORMALIZE_LITERALS = False  # pySHACL switches it back on after each validation
     try:
-        target.parse(data=text, format=fmt, publicID=base)
+        with exact_literals():  # keep `"0012"^^xsd:integer` as written, only for this parse
+            target.parse(data=text, format=fmt, publicID=base)
     except InputError:
         raise
     except Exception as exc:  # noqa: BLE001 - parsers raise anything; normalise them all

@@ -190,11 +190,14 @@ def rdflib_graph(directory: str | os.PathLike[str]) -> Any:
     from rdflib import Graph  # noqa: PLC0415
 
     from kgtool.export import stream_store  # noqa: PLC0415
+    from kgtool.io import parse_rdf  # noqa: PLC0415
 
     chunks: list[bytes] = []
     stream_store(Path(directory), "nt", chunks.append)
     g = Graph(bind_namespaces="none")
-    g.parse(data=b"".join(chunks).decode("utf-8"), format="nt")
+    text = b"".join(chunks).decode("utf-8")
+    if text.strip():
+        parse_rdf(text, format="nt", source=str(directory), graph=g)
     return g
 
 

@@ -67,7 +67,7 @@ def ontology_units(path: str | os.PathLike[str], *, source: str | None = None) -
         datatype = term.datatype.value
         if datatype == namespaces.PREFIXES["xsd"] + "string":
             return Literal(term.value)
-        return Literal(term.value, datatype=URIRef(datatype))
+        return Literal(term.value, datatype=URIRef(datatype), normalize=False)
 
     out = Graph(bind_namespaces="none")
     for q in quads:

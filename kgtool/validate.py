@@ -225,6 +225,7 @@ def _pyshacl(graph: Any, added: set[Any], project: Project) -> list[Result]:
     from rdflib import Graph, URIRef
 
     from kgtool.build import source_documents
+    from kgtool.io import parse_rdf
 
     old_load, old_norm = rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS, rdflib.NORMALIZE_LITERALS
     rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS = False   # a shape's FROM never loads anything
@@ -235,7 +236,7 @@ def _pyshacl(graph: Any, added: set[Any], project: Project) -> list[Result]:
             graph = graph + Graph().__iadd__(t for t in docs if t[0] in subjects)
         shapes = Graph(bind_namespaces="none")
         for path in project.shapes_files:
-            shapes.parse(path, format="turtle")
+            parse_rdf(path, format="turtle", source=_rel(project, path), graph=shapes)
         try:
             _conforms, results, _text = pyshacl.validate(
                 graph, shacl_graph=shapes, inference="none", allow_warnings=True, allow_infos=True,
@@ -386,7 +387,7 @@ def _results_graph(results: list[Result], shapes: ShapesGraph | None) -> Any:
             t = restore(t)
             if t.language:
                 return Literal(t.value, lang=lang_case(t.language))
-            return Literal(t.value, datatype=URIRef(t.datatype.value))
+            return Literal(t.value, datatype=URIRef(t.datatype.value), normalize=False)
         if isinstance(t, ox.BlankNode):
             return bnodes.setdefault(t, BNode(f"b{len(bnodes)}"))
         return None

@@ -22,7 +22,7 @@ from conftest import ROOT
 
 SMALL = ROOT / "tests" / "fixtures" / "query" / "small.ttl"
 DOCTESTED = ("kgtool", "kgtool.api", "kgtool.describe", "kgtool.formats", "kgtool.oxreader", "kgtool.query",
-             "kgtool.remote")
+             "kgtool.rdflib_settings", "kgtool.remote")
 
 
 @pytest.mark.parametrize("module", DOCTESTED)

@@ -63,7 +63,7 @@ def to_graph(result: LinkResult, date: str) -> "Graph":
         g.add((node, U(OWL + "annotatedProperty"), p))
         g.add((node, U(OWL + "annotatedTarget"), o))
         g.add((node, U(SSSOM + "mapping_justification"), U(SEMAPV + lk.justification)))
-        g.add((node, U(SSSOM + "confidence"), Literal(lk.confidence, datatype=XSD.decimal)))
+        g.add((node, U(SSSOM + "confidence"), Literal(lk.confidence, datatype=XSD.decimal, normalize=False)))
         g.add((node, U(SSSOM + "author_label"), Literal("kgtool")))
         g.add((node, U(SSSOM + "mapping_date"), Literal(date, datatype=XSD.date)))
         g.add((node, RDFS.comment, Literal(lk.comment, lang="en")))

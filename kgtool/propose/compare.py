@@ -67,14 +67,15 @@ def load_curated(graphs: list[Path], quoted_in: Path | None = None) -> Curated:
     from rdflib import Graph, Literal, URIRef
     from rdflib.namespace import FOAF, RDF, RDFS, SKOS
 
+    from kgtool.io import parse_rdf  # noqa: PLC0415 - the one RDF reader; rdflib only when asked
+
     g = Graph()
     for path in graphs:
-        g.parse(path, format="turtle", publicID=namespaces.ID)
+        parse_rdf(Path(path), format="turtle", base=namespaces.ID, graph=g)
     prov = URIRef("http://www.w3.org/ns/prov#wasDerivedFrom")
     quote = URIRef(_KG + "sourceQuote")
     if quoted_in is not None:
-        scope = Graph()
-        scope.parse(quoted_in, format="turtle", publicID=namespaces.ID)
+        scope = parse_rdf(Path(quoted_in), format="turtle", base=namespaces.ID)
         nodes = set(scope.subjects(quote, None))
     else:
         nodes = set(g.subjects(prov, None)) | set(g.subjects(quote, None))

@@ -43,11 +43,12 @@ def _curie(iri: str) -> str:
 
 def from_graph(path: Path) -> list[Name]:
     """Labels (skos:prefLabel/altLabel, rdfs:label, foaf:name @zh-Hans) of the graph's entities."""
-    from rdflib import Graph, URIRef
+    from rdflib import URIRef
     from rdflib.namespace import FOAF, RDF, RDFS, SKOS
 
-    graph = Graph()
-    graph.parse(path, format="turtle")
+    from kgtool.io import parse_rdf  # noqa: PLC0415 - the one RDF reader; rdflib only when asked
+
+    graph = parse_rdf(Path(path), format="turtle")
     scheme_indicator = URIRef(namespaces.thing("scheme", "指标"))
     names: list[Name] = []
     for s in sorted(set(graph.subjects(RDF.type, None)), key=str):
