@@ -467,6 +467,11 @@ class Handler(BaseHTTPRequestHandler):
         self.timeout = self.server.cfg.client_timeout  # type: ignore[misc]
         super().setup()
 
+    def finish(self) -> None:
+        super().finish()
+        if getattr(self, "_unread_body", False):
+            serve_limits.linger(self.connection)   # so the client reads our 413, not a reset
+
     def handle_one_request(self) -> None:
         self.server.guard.reading(self.connection)  # the deadline covers the whole request
         super().handle_one_request()
@@ -599,7 +604,8 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             raise HttpError(400, "bad Content-Length") from None
         if length > self.server.cfg.max_body:
-            self.close_connection = True  # do not read (or wait for) an oversized body
+            self.close_connection = True  # do not read (or wait for) an oversized body ...
+            self._unread_body = True      # ... but let the client finish sending it (finish())
             raise HttpError(413, f"request body of {length} bytes exceeds the limit of "
                                  f"{self.server.cfg.max_body} bytes")
         try:

@@ -144,3 +144,27 @@ def header_problem(headers: Any, allowed: set[str], version: str) -> tuple[int, 
 
 
 __all__ = ["ConnectionGuard", "allowed_hosts", "header_problem"]
+
+
+def linger(sock: socket.socket, seconds: float = 2.0, limit: int = 64 << 20) -> None:
+    """After answering a request whose body we did not read (413), read and drop what the
+    client is still sending, for at most `seconds` and `limit` bytes, before the socket closes.
+
+    Why: closing a socket with unread bytes makes the kernel answer with a reset, and a client
+    still sending its body (urllib, curl) then sees "broken pipe" instead of our 413. Our side
+    is shut for writing first, so the client has the whole answer; the bound keeps a client
+    from holding the thread."""
+    try:
+        sock.shutdown(socket.SHUT_WR)
+        deadline, got = time.monotonic() + seconds, 0
+        while got < limit:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            sock.settimeout(left)
+            chunk = sock.recv(1 << 16)
+            if not chunk:
+                break
+            got += len(chunk)
+    except OSError:
+        pass

@@ -224,6 +224,16 @@ def test_oversized_body_is_413_without_reading_it(server: ServerProcess) -> None
     assert get_query(server.url, "ASK { ?s ?p ?o }")[0] == 200
 
 
+def test_a_client_sending_a_whole_oversized_body_reads_the_413(server: ServerProcess) -> None:
+    """urllib sends the whole body before it reads; the server answers 413 without reading it,
+    then drains what is still coming (bounded), so the client gets the 413, not a broken pipe."""
+    for _ in range(5):
+        status, _headers, body = http("POST", server.url, b"#" * (20 << 20),
+                                      {"Content-Type": "application/sparql-query"}, timeout=30)
+        assert status == 413 and body.startswith(b"error: request body of"), (status, body[:100])
+    assert get_query(server.url, "ASK { ?s ?p ?o }")[0] == 200
+
+
 def test_malformed_request_line(server: ServerProcess) -> None:
     answer = _raw(server.port, b"BLAH\r\n\r\n")
     assert answer.startswith(b"HTTP/1.1 400 ")
