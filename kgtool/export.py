@@ -31,7 +31,7 @@ from pathlib import Path
 from rdflib import Graph, URIRef
 
 from kgtool import io as kio
-from kgtool import stable_rdf
+from kgtool import formats, stable_rdf
 from kgtool.errors import InputError, UsageError
 from kgtool.namespaces import ID, PREFIXES
 from kgtool.output import XSD_STRING, quote_string
@@ -52,6 +52,12 @@ class Part:
     key: str
     iri: str
     graph: Graph
+
+
+def _is_dataset_file(path: Path | str) -> bool:
+    """Whether the file's format carries named graphs (TriG, N-Quads), by the format table."""
+    fmt = formats.from_extension(str(path))
+    return fmt is not None and fmt.datasets
 
 
 def _parse_all(paths: Sequence[Path | str]) -> Graph:
@@ -111,7 +117,7 @@ def collect(project: Project, what: str, data: Sequence[str] = (),
             parts.extend(split_sources(kgtool.store.rdflib_graph(store_dir)))
         else:
             paths = _data_paths(project, data)
-            triples = [p for p in paths if kio.guess_format(p) not in ("trig", "nquads")]
+            triples = [p for p in paths if not _is_dataset_file(p)]
             if triples:
                 parts.extend(split_sources(_parse_all(triples)))
             for p in paths:
@@ -127,38 +133,20 @@ def dataset_parts(path: Path | str) -> list[Part]:
     lexical forms as written and tags as spelled; the materialised union graph is left out
     (it is derived from the others), default-graph triples are split by source.
 
-    Read with pyoxigraph, which keeps lexical forms (rdflib's TriG parser turns bare `2.60`
-    into `2.6`); language tags are restored to the file's spelling with `output.LangCase`."""
-    import pyoxigraph as ox  # noqa: PLC0415
-    from rdflib import BNode, Literal  # noqa: PLC0415
+    Read by the one reader (`kio.parse_rdf`): lexical forms and tag spellings as written."""
+    from rdflib import Dataset  # noqa: PLC0415
+    from rdflib.graph import DATASET_DEFAULT_GRAPH_ID  # noqa: PLC0415
 
-    from kgtool import oxreader, output  # noqa: PLC0415
-
-    # The one pyoxigraph reader: the same error lines, refusals and limits as every loader.
-    raw = oxreader.read_bytes(path, str(path))
-    lang = output.LangCase()
-    lang.add_from_text(raw.decode("utf-8", "replace"))
-    fmt = ox.RdfFormat.TRIG if kio.guess_format(path) == "trig" else ox.RdfFormat.N_QUADS
-    quads = oxreader.parse(raw, fmt, str(path), base_iri=Path(path).resolve().as_uri())
+    dataset = Dataset()
+    kio.parse_rdf(Path(path), graph=dataset)
     graphs: dict[str, Graph] = {}
-
-    def term(t: Any) -> Any:
-        if isinstance(t, ox.NamedNode):
-            return URIRef(t.value)
-        if isinstance(t, ox.BlankNode):
-            return BNode(t.value)
-        if t.language:
-            return Literal(t.value, lang=lang(t.language))
-        dt = t.datatype.value
-        return Literal(t.value, datatype=None if dt == XSD_STRING else URIRef(dt), normalize=False)
-
-    for q in quads:
-        g = "" if isinstance(q.graph_name, ox.DefaultGraph) else q.graph_name.value
-        if g == UNION_GRAPH:
+    for named in dataset.graphs():
+        iri = "" if named.identifier == DATASET_DEFAULT_GRAPH_ID else str(named.identifier)
+        if iri == UNION_GRAPH or not len(named):
             continue
-        if g not in graphs:
-            graphs[g] = Graph(bind_namespaces="none")
-        graphs[g].add((term(q.subject), term(q.predicate), term(q.object)))
+        graphs[iri] = Graph(bind_namespaces="none")
+        for triple in named:
+            graphs[iri].add(triple)
     parts = split_sources(graphs.pop("")) if "" in graphs else []
     for iri in sorted(graphs):
         key = iri[len(GRAPH_BASE):] if iri.startswith(GRAPH_BASE) else iri

@@ -1,7 +1,9 @@
-"""The pyoxigraph side of kgtool's one RDF reader (kgtool.io is the rdflib side).
+"""kgtool's one RDF reader: every loader parses RDF through these functions.
 
-Every loader that parses RDF with pyoxigraph (`query --data`, `describe`/`stats` data, `load`,
-`push` files, answers of remote endpoints) goes through these functions, so they all:
+The pyoxigraph loaders (`query --data`, `describe`/`stats` data, `load`, `push` files, answers
+of remote endpoints) use them directly, and kgtool.io's `parse_rdf` hands their triples to
+rdflib for the code that works on rdflib graphs (build, link, the pySHACL reference engine), so
+they all:
 
 * name formats the same way (`kgtool.formats`: a name, alias or the file's extension);
 * refuse a DOCTYPE in RDF/XML (pyoxigraph expands internal entities: a "billion laughs" document
@@ -18,7 +20,6 @@ It imports pyoxigraph and the standard library only: `kgtool query` loads it on 
 from __future__ import annotations
 
 import re
-import warnings
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
@@ -33,18 +34,20 @@ _DOCTYPE = re.compile(rb"<!doctype", re.I)
 _BOM = inputcheck.BOM  # UTF-8 byte-order mark: accepted, and not content
 
 
-def rdf_format(path: str, fmt: str | None = None, *, what: str = "--format") -> Any:
+def rdf_format(path: str, fmt: str | None = None, *, what: str | None = "--format") -> Any:
     """The pyoxigraph RdfFormat of `path`: `fmt` (any name of kgtool.formats) or its extension.
+    `what` names the option that sets the format (None: the command has none).
 
     >>> rdf_format("a.ttl") == ox.RdfFormat.TURTLE, rdf_format("-", "ntriples") == ox.RdfFormat.N_TRIPLES
     (True, True)
     """
     if fmt:
-        return formats.require(fmt, kind=formats.RDF, what=what).rdf_format()
+        return formats.require(fmt, kind=formats.RDF, what=what or "format").rdf_format()
     known = formats.from_extension(path)
     if known is None:
-        raise UsageError(f"cannot tell the RDF format of {path} from its extension; use .ttl .nt "
-                         f".nq .trig .rdf .jsonld or {what}", source=path)
+        extensions = " ".join("." + f.extension for f in formats.formats(formats.RDF))
+        raise UsageError(f"cannot tell the RDF format of {path} from its extension; use "
+                         f"{extensions}{' or ' + what if what else ''}", source=path)
     return known.rdf_format()
 
 
@@ -68,19 +71,27 @@ def read_bytes(path: str | Path, source: str | None = None) -> bytes:
         return Path(path).read_bytes()
 
 
-def check_safe(data: bytes, fmt: Any, source: str) -> None:
-    """PolicyError (exit 4) for what must never be parsed: a DOCTYPE in RDF/XML."""
+def check_safe(data: bytes | Any, fmt: Any, source: str) -> None:
+    """PolicyError (exit 4) for what must never be parsed: a DOCTYPE in RDF/XML (`data`: bytes
+    or a memory map)."""
     if fmt == ox.RdfFormat.RDF_XML and _DOCTYPE.search(data):
         raise PolicyError("DOCTYPE declarations are refused in RDF/XML input (entity expansion)",
                           source=source)
 
 
-def syntax_error(exc: Exception, source: str) -> InputError | PolicyError:
+def syntax_error(exc: Exception, source: str, *, data: bytes | None = None,
+                 path: str | Path | None = None) -> InputError | PolicyError:
     """pyoxigraph's parse error as one InputError line at the start of the offending token.
+
+    With the input (`data`, or the file at `path`), pyoxigraph's bare "Unexpected end" is said
+    in words: which string or IRI never ends, or that the file stops mid-statement.
 
     >>> str(syntax_error(SyntaxError("Parser error between line 3 column 11 and line 4 column 1: "
     ...                               "Unexpected end of file"), "a.ttl"))
     'a.ttl:3:11: cannot parse RDF: Unexpected end of file'
+    >>> str(syntax_error(SyntaxError("Parser error at line 1 between columns 9 and 10: "
+    ...                               "Unexpected end of file"), "a.ttl", data=b'<a> <p> "x .'))
+    'a.ttl:1:9: cannot parse RDF: unterminated string (it opens here)'
     """
     msg = " ".join(str(exc).split())
     if "LoadDocumentCallback" in msg:  # a JSON-LD @context naming a URL or file: never fetched
@@ -93,7 +104,41 @@ def syntax_error(exc: Exception, source: str) -> InputError | PolicyError:
         col = int(m.group(2) or m.group(4))
         msg = re.sub(r"^Parser error (?:between|at) [^:]*: ", "", msg)
         msg = re.sub(r" \((?:[^()]*, )?line \d+\)$", "", msg)  # "(line 3)", "(a.ttl, line 3)"
+        if msg.startswith("Unexpected end"):
+            msg = _unexpected_end(msg, _line_text(data, path, line), col) or msg
     return InputError(f"cannot parse RDF: {msg}", source=source, line=line, column=col)
+
+
+def _line_text(data: bytes | None, path: str | Path | None, line: int) -> str | None:
+    """Line `line` (1-based) of the input, read only when an error needs it."""
+    try:
+        if data is not None:
+            lines = data.split(b"\n", line)
+            return lines[line - 1].decode("utf-8", "replace") if len(lines) >= line else None
+        if path is not None and str(path) != "-":
+            with open(path, "rb") as handle:
+                for number, raw in enumerate(handle, 1):
+                    if number == line:
+                        return raw.decode("utf-8", "replace")
+    except OSError:
+        return None
+    return None
+
+
+def _unexpected_end(msg: str, text: str | None, col: int) -> str | None:
+    """Words for pyoxigraph's "Unexpected end [of file]" from the token where it points."""
+    if text is None:
+        return None
+    token = text.removeprefix("\ufeff")[col - 1:]
+    if token.startswith(('"""', "'''")):
+        return "unterminated long string (it opens here)"
+    if token.startswith(('"', "'")):
+        return "unterminated string (it opens here)"
+    if token.startswith("<"):
+        return "unterminated IRI (it opens here)"
+    if msg == "Unexpected end":
+        return "the input ends in the middle of a statement"
+    return None
 
 
 def parse(data: bytes, fmt: Any, source: str, *, base_iri: str | None = None) -> list[Any]:
@@ -110,7 +155,7 @@ def parse(data: bytes, fmt: Any, source: str, *, base_iri: str | None = None) ->
     try:
         return list(ox.parse(data.removeprefix(_BOM), format=fmt, base_iri=base_iri))
     except SyntaxError as exc:
-        raise syntax_error(exc, source) from None
+        raise syntax_error(exc, source, data=data) from None
     except MemoryError:
         raise InputError("a token longer than the engine's 16 MiB buffer", source=source) from None
 
@@ -143,7 +188,7 @@ def load(store: Any, fmt: Any, source: str, *, data: bytes | None = None,
                         handle.seek(0)
                     store.load(input=handle, format=fmt, base_iri=base)
     except SyntaxError as exc:
-        raise syntax_error(exc, source) from None
+        raise syntax_error(exc, source, data=data, path=None if data is not None else path or source) from None
     except MemoryError:  # pyoxigraph's 16 MiB token buffer (a long literal over many lines)
         raise InputError("a token longer than the engine's 16 MiB buffer", source=source) from None
 
@@ -155,16 +200,10 @@ def with_contexts(data: bytes, fmt: Any, source: str, base_iri: str | None = Non
     if fmt != ox.RdfFormat.JSON_LD or not inputcheck.remote_contexts_allowed() \
             or not inputcheck.names_context(data):
         return data, fmt
-    import rdflib  # noqa: PLC0415 - only for JSON-LD with a context document
-
-    from kgtool import io as kio  # noqa: PLC0415
+    from kgtool import io as kio  # noqa: PLC0415 - rdflib, only for JSON-LD with a context document
 
     text = data.removeprefix(_BOM).decode("utf-8", "replace")
-    with warnings.catch_warnings():  # rdflib 7's JSON-LD/N-Quads plugins use deprecated names
-        warnings.simplefilter("ignore", DeprecationWarning)
-        dataset = kio.parse_rdf(text, "json-ld", source=source, base=base_iri,
-                                graph=rdflib.Dataset())
-        return dataset.serialize(format="nquads", encoding="utf-8"), ox.RdfFormat.N_QUADS
+    return kio.jsonld_with_contexts(text, source, base_iri), ox.RdfFormat.N_QUADS
 
 
 __all__ = ["check_safe", "file_errors", "load", "parse", "rdf_format", "read_bytes", "syntax_error",

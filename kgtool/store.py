@@ -28,7 +28,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from kgtool import inputcheck
-from kgtool.errors import InputError, PolicyError, UsageError
+from kgtool.errors import InputError, UsageError
 
 UNION_GRAPH = "https://w3id.org/kgtool/graph/union"   # = kgtool.dataset.UNION_GRAPH
 STORE_ENV = "KGTOOL_STORE"
@@ -210,7 +210,6 @@ _TAG_RES = {
     "jsonld": re.compile(rb'"@language"\s*:\s*"([A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})+)'),
 }
 _TAG_DEFAULT = re.compile(rb'"@([A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})+)')
-_DOCTYPE = re.compile(rb"<!doctype", re.I)
 
 
 def scan_file(path: str, fmt: Any) -> dict[str, str]:
@@ -219,6 +218,8 @@ def scan_file(path: str, fmt: Any) -> dict[str, str]:
     "billion laughs" input never finishes loading). Kept apart from the load itself so the
     engine's bulk loader reads the file by path, in parallel, at full speed."""
     import mmap  # noqa: PLC0415
+
+    from kgtool import oxreader  # noqa: PLC0415 - pyoxigraph + stdlib, as here
 
     ext = "rdf" if fmt == ox.RdfFormat.RDF_XML else (
         "jsonld" if fmt == ox.RdfFormat.JSON_LD else "")
@@ -229,9 +230,7 @@ def scan_file(path: str, fmt: Any) -> dict[str, str]:
         except ValueError:  # empty file
             return tags
         try:
-            if ext == "rdf" and _DOCTYPE.search(data):
-                raise PolicyError("DOCTYPE declarations are refused in RDF/XML input (entity "
-                                  "expansion)", source=path)
+            oxreader.check_safe(data, fmt, path)   # the one reader's refusals, on the map
             for m in _TAG_RES.get(ext, _TAG_DEFAULT).finditer(data):
                 tag = m.group(1).decode("ascii")
                 if tag != tag.lower():
@@ -365,7 +364,7 @@ def _load_plan(directory: Path, named: list[tuple[str, str, str | None, bool]], 
         except SyntaxError as exc:
             from kgtool.oxreader import syntax_error  # noqa: PLC0415 - the shared error form
 
-            raise syntax_error(exc, p) from None
+            raise syntax_error(exc, p, path=p) from None
         except OSError as exc:
             raise InputError(f"cannot load: {' '.join(str(exc).split())}", source=p) from None
         meta.setdefault("langtags", {}).update(tags)

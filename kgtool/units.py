@@ -9,13 +9,12 @@ and about the units those are scalings of (kgunit:HundredMillionCNY -> unit:CCY_
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import Graph
 from rdflib.namespace import RDF, Namespace
-from rdflib.term import Node
 
 from kgtool import namespaces
-from kgtool.errors import InputError
 
 QUDT = Namespace(namespaces.PREFIXES["qudt"])
 
@@ -39,38 +38,18 @@ def used_units(ontology: Graph, data: Graph) -> Graph:
 
 
 def ontology_units(path: str | os.PathLike[str], *, source: str | None = None) -> Graph:
-    """Every triple about a qudt:Unit in the ontology file, read with pyoxigraph's parser (the
-    whole ontology through rdflib costs the build ~0.4 s; lexical forms are kept as written)."""
+    """Every triple about a qudt:Unit in the ontology file, read by the one reader
+    (kgtool.oxreader) and handed to rdflib only for the units (the whole ontology as an rdflib
+    graph costs the build ~0.4 s); lexical forms and tag spellings are kept as written."""
     import pyoxigraph as ox
 
-    from kgtool.output import LangCase
+    from kgtool import io, oxreader
 
-    try:
-        text = open(path, "rb").read()
-        quads = list(ox.parse(input=text, format=ox.RdfFormat.TURTLE))
-        lang_case = LangCase()
-        lang_case.add_from_text(text.decode("utf-8"))   # pyoxigraph lowercases tags
-    except (OSError, SyntaxError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read the ontology: {' '.join(str(exc).split())}",
-                         source=source or str(path)) from None
+    name = source or str(path)
+    text = oxreader.read_bytes(Path(path), name)
+    quads = oxreader.parse(text, ox.RdfFormat.TURTLE, name, base_iri=Path(path).resolve().as_uri())
     unit_type = ox.NamedNode(str(QUDT.Unit))
     units = {q.subject for q in quads if q.predicate.value == str(RDF.type) and q.object == unit_type}
-
-    def rd(term: object) -> Node:
-        if isinstance(term, ox.NamedNode):
-            return URIRef(term.value)
-        if isinstance(term, ox.BlankNode):
-            return BNode(term.value)
-        assert isinstance(term, ox.Literal), term  # no quoted triples in the ontology
-        if term.language:
-            return Literal(term.value, lang=lang_case(term.language))
-        datatype = term.datatype.value
-        if datatype == namespaces.PREFIXES["xsd"] + "string":
-            return Literal(term.value)
-        return Literal(term.value, datatype=URIRef(datatype), normalize=False)
-
     out = Graph(bind_namespaces="none")
-    for q in quads:
-        if q.subject in units:
-            out.add((rd(q.subject), rd(q.predicate), rd(q.object)))
+    io.add_quads(out, (q for q in quads if q.subject in units), text)
     return out

@@ -21,7 +21,7 @@ from kgtool.errors import PolicyError, QueryTimeout, UsageError
 from conftest import ROOT
 
 SMALL = ROOT / "tests" / "fixtures" / "query" / "small.ttl"
-DOCTESTED = ("kgtool", "kgtool.api", "kgtool.describe", "kgtool.formats", "kgtool.oxreader", "kgtool.query",
+DOCTESTED = ("kgtool", "kgtool.api", "kgtool.describe", "kgtool.formats", "kgtool.io", "kgtool.oxreader", "kgtool.query",
              "kgtool.rdflib_settings", "kgtool.remote")
 
 

@@ -71,7 +71,7 @@ def test_the_reader_keeps_lexical_forms_whatever_the_host_chose(host_setting: bo
 def _read_calls(project: Project, tmp: Path) -> dict[str, Callable[[], Any]]:
     ds = api.open(project)
     return {
-        "query": lambda: ds.query("SELECT ?v WHERE { ?o <http://purl.org/linked-data/sdmx/2009/measure#obsValue> ?v } LIMIT 5").values(),
+        "query": lambda: ds.query("SELECT ?v WHERE { ?o sdmx-measure:obsValue ?v } LIMIT 5").values(),
         "describe": lambda: ds.describe("松江区"),
         "stats": lambda: ds.stats(),
         "coverage": lambda: api.coverage(project),

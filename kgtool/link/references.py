@@ -41,7 +41,7 @@ def _triples(path: Path) -> Iterator[tuple[str, str, Any]]:
                 n += 1
                 yield t.subject.value, t.predicate.value, t.object
     except SyntaxError as exc:
-        err = syntax_error(exc, str(path))
+        err = syntax_error(exc, str(path), path=path)
         raise InputError(f"{err.message} (corrupt reference file{redo})", source=str(path),
                          line=err.line, column=err.column) from None
     except OSError as exc:

@@ -21,8 +21,7 @@ from typing import Any, Iterable, Iterator
 
 import pyoxigraph as ox
 
-from kgtool import inputcheck
-from kgtool.errors import InputError, PolicyError, UsageError
+from kgtool.errors import InputError
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 STAND_IN = "urn:x-kgtool:xsd:"
@@ -31,8 +30,6 @@ INTEGER_DERIVED = ("nonPositiveInteger", "negativeInteger", "nonNegativeInteger"
                    "unsignedByte")
 COLLAPSED = {XSD + name: ox.NamedNode(STAND_IN + name) for name in (*INTEGER_DERIVED, "dateTimeStamp")}
 _BACK = {v.value: ox.NamedNode(k) for k, v in COLLAPSED.items()}
-_FORMATS = {"ttl": "ttl", "turtle": "ttl", "nt": "nt", "ntriples": "nt", "nq": "nq", "trig": "trig",
-            "rdf": "rdf", "xml": "rdf", "owl": "rdf", "jsonld": "jsonld", "json": "jsonld"}
 
 
 def stand_in(term: Any) -> Any:
@@ -78,15 +75,6 @@ def core_quads(store: Any, s: Any = None, p: Any = None, o: Any = None) -> Itera
     """Quads matching a pattern in the core view (default graph + stand-in copies)."""
     for g in CORE_VIEW:
         yield from store.quads_for_pattern(s, p, o, g)
-
-
-def rdf_format(path: str) -> Any:
-    ext = Path(path).suffix.lstrip(".").lower()
-    fmt = ox.RdfFormat.from_extension(_FORMATS[ext]) if ext in _FORMATS else None
-    if fmt is None:
-        raise UsageError(f"cannot tell the RDF format of {path} from its extension; use .ttl .nt .nq "
-                         ".trig .rdf .jsonld", source=path)
-    return fmt
 
 
 def _mentions_collapsed(path: str) -> bool:
@@ -143,55 +131,29 @@ def _same_value(stored: Any, original: Any) -> bool:
 
 
 def load_files(store: Any, paths: Iterable[str | os.PathLike[str]]) -> None:
-    """Parse RDF files into `store` (all graphs merged into the default graph).
+    """Parse RDF files into `store` (all graphs merged into the default graph), through the
+    one reader (kgtool.oxreader): the format table, the refusals (DOCTYPE, JSON-LD contexts,
+    over-long lines), relative IRIs against the file, and its one-line errors.
 
-    Fast path: pyoxigraph loads the file itself; only when the file names a collapsed datatype
-    is it parsed a second time to move those triples (module docstring).
-    InputError (exit 3) with the file, line and column when a file cannot be read or parsed;
-    PolicyError (exit 4) for RDF/XML with a DOCTYPE (pyoxigraph expands internal entities)."""
+    Fast path: a Turtle or N-Triples file is streamed into the store by pyoxigraph itself; only
+    when the file names a collapsed datatype is it parsed a second time to move those triples
+    (module docstring). Other formats are parsed, then their triples added."""
+    from kgtool import oxreader  # noqa: PLC0415 - stdlib + pyoxigraph only
+
     for path in paths:
         name = str(path)
-        fmt = rdf_format(name)
-        try:
-            if fmt == ox.RdfFormat.JSON_LD and inputcheck.remote_contexts_allowed():
-                # --allow-remote-context: rdflib loads the named @context (kgtool.oxreader)
-                from kgtool.oxreader import with_contexts  # noqa: PLC0415 - JSON-LD only
-
-                inputcheck.preflight(name, jsonld=True)  # line limits
-                data, fmt = with_contexts(Path(name).read_bytes().removeprefix(inputcheck.BOM),
-                                          fmt, name, Path(name).resolve().as_uri())
-                store.extend(_triples(ox.parse(input=data, format=fmt)))
-                if _mentions_collapsed(name):
-                    _separate_collapsed(store, ox.parse(input=data, format=fmt))
-            elif inputcheck.preflight(name, jsonld=fmt == ox.RdfFormat.JSON_LD):  # limits, contexts
-                data = Path(name).read_bytes()[3:]  # past the byte-order mark
-                store.extend(_triples(ox.parse(input=data, format=fmt)))
-                if _mentions_collapsed(name):
-                    _separate_collapsed(store, ox.parse(input=data, format=fmt))
-            elif fmt == ox.RdfFormat.RDF_XML:
-                data = Path(name).read_bytes()
-                if b"<!doctype" in data.lower():
-                    raise PolicyError("DOCTYPE declarations are refused in RDF/XML input (entity "
-                                      "expansion)", source=name)
-                store.extend(_triples(ox.parse(input=data, format=fmt)))
-            elif fmt.supports_datasets:
-                store.extend(_triples(ox.parse(path=name, format=fmt)))
-            else:
-                store.load(path=name, format=fmt)
-                if _mentions_collapsed(name):
-                    _separate_collapsed(store, ox.parse(path=name, format=fmt))
-        except FileNotFoundError:
-            raise InputError("no such file", source=name) from None
-        except IsADirectoryError:
-            raise InputError("is a directory, not an RDF file", source=name) from None
-        except MemoryError:  # pyoxigraph's 16 MiB token buffer
-            raise InputError("a token longer than the engine's 16 MiB buffer", source=name) from None
-        except SyntaxError as exc:
-            from kgtool.oxreader import syntax_error  # noqa: PLC0415 - the shared error line
-
-            raise syntax_error(exc, name) from None
-        except OSError as exc:
-            raise InputError(f"cannot read: {exc.strerror or exc}", source=name) from None
+        fmt = oxreader.rdf_format(name, what=None)
+        base = Path(name).resolve().as_uri()
+        if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.N_TRIPLES):
+            oxreader.load(store, fmt, name, path=name)
+            if _mentions_collapsed(name):
+                _separate_collapsed(store, oxreader.parse(oxreader.read_bytes(name), fmt, name,
+                                                          base_iri=base))
+        else:
+            quads = oxreader.parse(oxreader.read_bytes(name), fmt, name, base_iri=base)
+            store.extend(_triples(quads))
+            if _mentions_collapsed(name):
+                _separate_collapsed(store, quads)
 
 
 def from_rdflib(graph: Any) -> Iterator[Any]:
