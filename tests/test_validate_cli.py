@@ -159,6 +159,16 @@ def test_both_engines_give_the_same_findings(mini_project: Project) -> None:
     assert ours.findings and ours.findings == reference.findings
 
 
+def test_both_engines_read_every_graph_of_a_trig_file(real_project: Project) -> None:
+    """The built dataset is TriG with its triples in named graphs: both engines validate all
+    of them (rdflib's reader once kept only the default graph, and pySHACL found nothing)."""
+    trig = real_project.data_dir / "graph" / "songjiang.trig"
+    ours = validate([trig], real_project)
+    reference = validate([trig], real_project, engine="pyshacl")
+    assert ours.findings and ours.findings == reference.findings
+    assert ours.findings == validate([real_project.built_graph], real_project).findings
+
+
 def test_no_rdflib_setting_outlives_a_validation(mini_project: Project) -> None:
     import rdflib
     import rdflib.plugins.sparql
