@@ -18,6 +18,8 @@ from kgtool.propose.review import refuse_proposed
 from kgtool.propose.source import SourceText
 from kgtool.provenance import locate
 
+from conftest import ROOT
+
 NO_INPUTS = Inputs(None, None, None)
 
 
@@ -344,3 +346,15 @@ def test_a_registered_source_resolves_today_from_its_record(project_copy, cli_ru
     assert "Publication date used for relative dates: 2025-12-20." in result.output
     block = next(b for b in result.output.split("\n\n") if 'kg:reportedValue "超900亿元"' in b)
     assert "sdmx-dimension:refPeriod <period/2025>" in block and 'kg:dateWording "今年"@zh-Hans' in block
+
+
+@pytest.mark.parametrize("given", ["2025", "2025-07", "2025-07-22"])
+def test_the_draft_states_the_publication_date_as_precise_as_given(given: str, cli_run) -> None:
+    """A year-only date is a year in the draft (it used to print as 2025-01-01, a day nobody
+    gave); the article's registry record says published = "2025"."""
+    args = ["propose", "songjiang-advanced-manufacturing", "--no-reference"]
+    result = cli_run(args + ["--published", given], cwd=ROOT)
+    assert result.exit_code == 0, result.output
+    assert f"# Publication date used for relative dates: {given}.\n" in result.output
+    registered = cli_run(args, cwd=ROOT)
+    assert "# Publication date used for relative dates: 2025.\n" in registered.output

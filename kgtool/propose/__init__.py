@@ -56,7 +56,8 @@ def propose_text(src: SourceText, inputs: Inputs, *,
     """The draft of an already read source; `progress(stage, done, total)` is told how far it is."""
     rules = _rules.load()
     names = _draft.load_names(inputs.graph, inputs.divisions, inputs.industry, rules)
-    ctx = _draft.Context(names=names, published=src.published, source_key=src.key,
+    ctx = _draft.Context(names=names, published=src.published,
+                         published_text=src.published_as_given, source_key=src.key,
                          source_label=src.label, progress=progress)
     return _draft.build(src.text, rules, ctx)
 

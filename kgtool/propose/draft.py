@@ -28,6 +28,7 @@ class Context:
 
     names: list[gazetteer.Name] = field(default_factory=list)
     published: dt.date | None = None
+    published_text: str | None = None   # the date as given (a year stays a year)
     source_key: str = "draft"
     source_label: str = ""
     progress: Callable[[str, int, int], None] | None = None   # (stage, done, total), for a tty
@@ -131,7 +132,8 @@ def build(source: str, rules: Rules, ctx: Context) -> Draft:
     ordered = sorted(b.proposals.values(), key=lambda p: (_ORDER.get(p.kind, 9), p.key))
     kept = [p for p in ordered if p.spans]
     return Draft(ctx.source_key, ctx.source_label,
-                 ctx.published.isoformat() if ctx.published else None, kept, b.skipped)
+                 ctx.published_text or (ctx.published.isoformat() if ctx.published else None),
+                 kept, b.skipped)
 
 
 def _pattern_org(name: str, known: dict[str, gazetteer.Name], rules: Rules) -> gazetteer.Name:

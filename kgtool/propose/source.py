@@ -24,6 +24,7 @@ class SourceText:
     label: str              # how errors and the draft name it
     text: str
     published: dt.date | None
+    published_as_given: str | None = None   # "2025" stays "2025" in the draft, not 2025-01-01
 
 
 def parse_published(value: str | None, *, source: str = "--published") -> dt.date | None:
@@ -76,9 +77,10 @@ def read_text_file(path: Path, label: str, *, max_bytes: int = MAX_BYTES) -> str
 def resolve(project: Project, source: str, published: str | None) -> SourceText:
     """A path to a text file, or a key of the source registry (seeds/sources.toml, kgtool.sources)."""
     override = parse_published(published)
+    given = str(published).strip() if override is not None else None
     path = Path(source)
     if path.exists():
-        return SourceText(path.stem, source, read_text_file(path, source), override)
+        return SourceText(path.stem, source, read_text_file(path, source), override, given)
     from kgtool import sources
 
     registered = sources.load(project).get(source) if sources.registry_path(project).is_file() else None
@@ -86,4 +88,6 @@ def resolve(project: Project, source: str, published: str | None) -> SourceText:
         raise InputError("no such file or registered source", source=source)
     shown = f"seeds/{registered.file}"
     when = override or parse_published(registered.published, source=f"seeds/{sources.REGISTRY_NAME}")
-    return SourceText(source, shown, read_text_file(registered.path(project), shown), when)
+    if given is None and when is not None:
+        given = str(registered.published).strip()
+    return SourceText(source, shown, read_text_file(registered.path(project), shown), when, given)
