@@ -15,6 +15,10 @@ True
 >>> result.serialize("csv").decode().splitlines()
 ['d', 'https://w3id.org/kgtool/id/place/松江区']
 
+The writing and housekeeping verbs are functions: `build`, `validate`, `coverage`, `link` and
+`update_links`, `import_reference`, `export`, `load`, `push`, `dump` / `verify_dump`,
+`publish`, `serve`, `sources` / `add_source`, `conflicts`, `propose` / `propose_diff`.
+
 Datasets (modelled on pyoxigraph's `Store` and sqlite-utils' `Database`) are opened with
 named constructors: `open()` / `Dataset.from_project()` (the built graph), `Dataset.from_files`,
 `Dataset.from_store` (a persistent store made by `kgtool load`) and `Dataset.from_endpoint`
@@ -638,6 +642,96 @@ def link(project: Project | str | os.PathLike[str] | None = None, *,
     return lk.build_links(facts_graph(proj), store, proj.data_dir / "graph" / "mappings")
 
 
+class LinkRun:
+    """What `update_links` did: the `result`, the two `files` ({path: bytes}), the names of the
+    files that were `stale` (missing or different), whether they were `written`, and the
+    `report` text when asked for."""
+
+    def __init__(self, result: "LinkResult", files: dict[Path, bytes], stale: list[str],
+                 written: bool, report: str | None) -> None:
+        self.result, self.files, self.stale, self.written, self.report = (
+            result, files, stale, written, report)
+
+
+def update_links(project: Project | str | os.PathLike[str] | None = None, *,
+                 cache: str | os.PathLike[str] | None = None,
+                 output_dir: str | os.PathLike[str] | None = None, date: str | None = None,
+                 check: bool = False, report: bool = False) -> LinkRun:
+    """`kgtool link`: match (`link`), render links.ttl and links.sssom.tsv for `output_dir`
+    (default: the checkout's graph/) and write them atomically -- or, with `check`, write
+    nothing and say which are stale. The mapping date is `date` (YYYY-MM-DD), else the one the
+    SSSOM file records, else today. `report` adds the verdicts and gold-set scores."""
+    import re  # noqa: PLC0415
+
+    from kgtool import link as lk  # noqa: PLC0415
+    from kgtool.reference.common import cache_dir  # noqa: PLC0415
+
+    proj = _project(project)
+    if output_dir is None and not proj.in_checkout:
+        raise UsageError("outside a kgtool checkout, give --output-dir", source="link")
+    if date is not None and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", date):
+        raise UsageError(f"--date {date!r} is not YYYY-MM-DD", source="--date")
+    out = Path(output_dir) if output_dir else proj.data_dir / "graph"
+    result = link(proj, cache=cache)
+    files = lk.link_files(result, out, date)
+    text = None
+    if report:
+        scores = lk.gold_scores(result.index, proj.root, cache_dir(cache, project_root=proj.root))
+        text = lk.report(result, scores)
+    stale = lk.stale_files(files)
+    if not check:
+        lk.write_files(files)
+    return LinkRun(result, files, stale, not check, text)
+
+
+def import_reference(kind: str, paths: Sequence[str | os.PathLike[str]] = (), *,
+                     cache: str | os.PathLike[str] | None = None,
+                     project: Project | str | os.PathLike[str] | None = None,
+                     overrides: Mapping[str, str] | None = None, villages: bool = False,
+                     tree: str | os.PathLike[str] | None = None,
+                     corrections: str | os.PathLike[str] | None = None,
+                     progress: Callable[[str, list[Path]], Any] | None = None
+                     ) -> list[tuple[str, list[Path], Path, int]]:
+    """Import reference datasets into the cache (never the checkout): `kind` is a registered
+    importer (`kgtool.reference.IMPORTERS`) or "all" (each importer's default files, from the
+    shared data folder). `paths` replace the default files of one kind; `overrides` (edition,
+    retrieval, licence, source) its provenance. `progress(kind, inputs)`, when given, returns
+    a context manager yielding a line-count callback (or None). Returns, per kind,
+    (kind, inputs, graph file written, triples)."""
+    import contextlib  # noqa: PLC0415
+
+    from kgtool.reference import (IMPORTERS, ImportOptions, default_inputs,  # noqa: PLC0415
+                                  given_inputs)
+    from kgtool.reference import import_reference as run_import  # noqa: PLC0415
+    from kgtool.reference.common import cache_dir  # noqa: PLC0415
+
+    proj = _project(project)
+    if kind != "all" and kind not in IMPORTERS:
+        raise UsageError(f"unknown reference kind {kind!r}; expected all or one of "
+                         f"{', '.join(IMPORTERS)}", source="import-reference")
+    if kind == "all" and paths:
+        raise UsageError("'all' imports the default files; give paths with a single KIND",
+                         source="import-reference")
+    store = cache_dir(cache, project_root=proj.root)
+    data = proj.shared_dir / "data"
+    done: list[tuple[str, list[Path], Path, int]] = []
+    for k in (tuple(IMPORTERS) if kind == "all" else (kind,)):
+        options = ImportOptions(overrides=dict(overrides) if overrides and kind != "all" else None,
+                                villages=villages)
+        if tree and k == "industry":
+            from kgtool.reference.industry import default_corrections  # noqa: PLC0415
+
+            options.tree = Path(tree)
+            options.corrections = Path(corrections) if corrections else default_corrections(proj.root)
+        inputs = given_inputs(k, [str(p) for p in paths], options) if paths else \
+            default_inputs(k, data, options)
+        with (progress(k, inputs) if progress else contextlib.nullcontext()) as on_lines:
+            options.progress = on_lines
+            target, n = run_import(k, inputs, store, options)
+        done.append((k, inputs, target, n))
+    return done
+
+
 def facts_graph(project: Project) -> Any:
     """The curated facts as one rdflib Graph (what linking reads; the build is not needed)."""
     from rdflib import Graph  # noqa: PLC0415
@@ -756,13 +850,194 @@ def _push(*, endpoint: str, vendor: str, data: Sequence[str], store: str | os.Pa
         report = pu.PushReport()
         for src in sources:
             pu.delete_graph(client, target, src.graph, method)
+            # and the temporary graph a push of this content that stopped midway left behind
+            pu.delete_graph(client, target, pu.temp_graph(src), method)
             report.rows.append((src.graph, 0, -1, "delete"))
         return report
     return pu.push(sources, target, method=method, batch=batch, chunk=chunk, verify=verify,
                    timeout=timeout, auth=auth, log=log)
 
 
+def load(files: Sequence[str], *, store: str | os.PathLike[str] | None = None,
+         graph: str | None = None, default_graph: bool = False, format: str | None = None,  # noqa: A002 - as rdflib and pyoxigraph name it
+         append: bool = False, on_bytes: Callable[[int], Any] | None = None,
+         allow_remote_context: bool = False) -> Any:
+    """`kgtool load`: bulk-load RDF files into a persistent store (`store`, default
+    $KGTOOL_STORE; created if missing), each file into its own named graph unless `graph` or
+    `default_graph`; loading a file again replaces its graph unless `append`. The whole load
+    lands or none of it (kgtool.atomic_load). Returns the `store.LoadSummary`."""
+    from kgtool import store as kstore  # noqa: PLC0415
+
+    directory = kstore.store_dir(store)
+    if directory is None:
+        raise UsageError("no store: pass --store DIR or set KGTOOL_STORE", source="--store")
+    return kstore.load_files(directory, list(files), graph=graph, default_graph=default_graph,
+                             fmt=format, replace=not append, on_bytes=on_bytes,
+                             allow_remote_context=allow_remote_context)
+
+
+def serve(*, data: Sequence[str] = (), store: str | os.PathLike[str] | None = None,
+          project: Project | str | os.PathLike[str] | None = None,
+          on_stale: Notify | None = None, on_start: Callable[[Any], Any] | None = None,
+          **settings: Any) -> None:
+    """`kgtool serve`: the read-only SPARQL endpoint and Linked Data pages, until SIGINT or
+    SIGTERM. The data: `data` files, else the store (`store`, default $KGTOOL_STORE), else the
+    built dataset (never rebuilt). `settings` are `kgtool.serve.ServeConfig`'s (host, port,
+    timeout, row_cap, workers, ...); `on_start(server)` is called once it listens."""
+    from kgtool import serve as sv, store as kstore  # noqa: PLC0415
+
+    directory = None if data else kstore.store_dir(store)
+    paths = list(data)
+    if directory is None and not paths:
+        dataset = Dataset.from_project(_project(project), on_stale=on_stale)
+        paths = [s.path for s in dataset.sources]  # never rebuilt: serve only reads
+    if directory is not None:
+        kstore.open_store(directory, read_only=True)  # a clear error now, not in the workers
+    where = project.root if isinstance(project, Project) else project  # workers get plain data
+    cfg = sv.ServeConfig(data=paths, store=str(directory) if directory else None,
+                         project=None if where is None else str(where), **settings)
+    sv.serve_forever(sv.make_server(cfg), on_start)
+
+
+def dump(directory: str | os.PathLike[str], *, store: str | os.PathLike[str] | None = None,
+         data: Sequence[str] = (), part_size: int = 1_000_000, default_graph: str | None = None,
+         project: Project | str | os.PathLike[str] | None = None,
+         allow_remote_context: bool = False) -> dict[str, Any]:
+    """`kgtool dump`: write the dataset (the built graph, `data` files, or a `store`, default
+    $KGTOOL_STORE when no data is given) into `directory` as gzipped N-Quads parts with a
+    manifest and bulk-load recipes (kgtool.dump); returns the manifest."""
+    from kgtool import dump as dm, inputcheck, store as kstore  # noqa: PLC0415
+
+    if data and store:
+        raise UsageError("dump either --data files or --store, not both", source="--store")
+    store_dir = kstore.store_dir(store) if not data else None
+    proj = _project(project) if store_dir is None else None
+    with inputcheck.remote_contexts(allow_remote_context):
+        return dm.dump(str(directory), store_dir=store_dir, project=proj, data=data,
+                       part_size=part_size, default_graph=default_graph)
+
+
+def verify_dump(directory: str | os.PathLike[str]) -> dict[str, Any]:
+    """`kgtool dump --check`: the manifest of the dump in `directory`, every file checked
+    against it (InputError naming the first that differs)."""
+    from kgtool import dump as dm  # noqa: PLC0415
+
+    return dm.verify(str(directory))
+
+
+def publish(directory: str | os.PathLike[str], *, data: Sequence[str] = (),
+            base: str = "https://w3id.org/kgtool/", row_cap: int = 10000,
+            project: Project | str | os.PathLike[str] | None = None,
+            on_stale: Notify | None = None, allow_remote_context: bool = False) -> Any:
+    """`kgtool publish`: the web pages of `kgtool serve` as a static site in `directory`
+    (kgtool.web.publish), from `data` files or the built dataset (never rebuilt)."""
+    from kgtool import inputcheck, query as q  # noqa: PLC0415
+    from kgtool.web import publish as pub  # noqa: PLC0415
+
+    proj = _project(project)
+    paths = list(data) or [s.path for s in q.default_sources(proj, notify=on_stale or _warn)]
+    with inputcheck.remote_contexts(allow_remote_context):
+        return pub.publish(str(directory), data=paths, ontology=proj.ontology, base=base,
+                           exclusions=proj.exclusions, dataset=proj.data_dir / "graph" / "dataset.ttl",
+                           row_cap=row_cap)
+
+
+# ------------------------------------------------------------------------ sources and drafts
+
+def sources(project: Project | str | os.PathLike[str] | None = None) -> tuple[list[dict[str, Any]], list[Any]]:
+    """The registered sources (seeds/sources.toml) as records: every metadata field, `default`,
+    `facts` (number of facts files) and `checksum` ("ok", "missing" or "CHANGED"), plus the
+    InputErrors of the files that are missing or changed (empty when all is well).
+
+    >>> rows, problems = sources()
+    >>> rows[0]["key"], rows[0]["checksum"], problems
+    ('songjiang-advanced-manufacturing', 'ok', [])
+    """
+    from kgtool import sources as src_mod  # noqa: PLC0415
+    from kgtool.errors import InputError  # noqa: PLC0415
+
+    proj = _project(project)
+    rows: list[dict[str, Any]] = []
+    bad: list[Any] = []
+    for src in src_mod.load(proj).sources:
+        try:
+            src_mod.read_text(proj, src)
+            state = "ok"
+        except InputError as err:
+            state = "missing" if "no such file" in err.message else "CHANGED"
+            bad.append(err)
+        rows.append({**src.record(), "default": src.default, "checksum": state,
+                     "facts": len(src.fact_files(proj))})
+    return rows, bad
+
+
+def add_source(file: str | os.PathLike[str], record: Mapping[str, Any], *,
+               metadata: str | os.PathLike[str] | None = None,
+               project: Project | str | os.PathLike[str] | None = None) -> Any:
+    """Register `file` as a source: copy it into seeds/ and record it in seeds/sources.toml.
+    `record` (title, key, file, published, ...) overrides the `metadata` TOML file's fields;
+    a title is required. Returns the new `sources.Source`; nothing is written on an error."""
+    from kgtool import sources as src_mod  # noqa: PLC0415
+
+    fields = dict(src_mod.metadata_from_file(Path(metadata))) if metadata is not None else {}
+    fields.update({k: v for k, v in record.items() if v is not None})
+    if not fields.get("title"):
+        raise UsageError("give --title (or a --metadata record with a title)", source="source add")
+    return src_mod.add(_project(project), Path(file), fields)
+
+
+def conflicts(project: Project | str | os.PathLike[str] | None = None) -> list[dict[str, Any]]:
+    """The statistics whose sources disagree: one record per (indicator, area, period, unit),
+    with every value, its rank (wikibase:rank), why, its sources and their quotes. Read from the
+    facts as they are now (assembled; nothing is written)."""
+    from kgtool import statistics  # noqa: PLC0415
+    from kgtool.build import assemble  # noqa: PLC0415 - the module's, not this module's build
+
+    assembly = assemble(_project(project))
+    graph = assembly.graph
+    out: list[dict[str, Any]] = []
+    for stat in statistics.conflicts(graph, assembly.registry):  # type: ignore[arg-type]  # assemble() sets it
+        key = dict(zip(("indicator", "area", "period", "unit"),
+                       (statistics.label(graph, k) for k in stat.key[:4])))
+        values = [{"observation": str(v.observation).rsplit("/", 1)[-1], "value": v.shown,
+                   "rank": v.rank, "reason": v.reason, "sources": v.sources,
+                   "quotes": [q for _, q in statistics.quotes(graph, v.observation)]}
+                  for v in stat.values]
+        out.append({**key, "values": values})
+    return out
+
+
+def propose(source: str, *, project: Project | str | os.PathLike[str] | None = None,
+            published: str | None = None, graph: bool = True,
+            reference: str | os.PathLike[str] | bool = True,
+            progress: Callable[[str, int, int], None] | None = None) -> Any:
+    """A verified first draft (`propose.model.Draft`) of the facts of `source`, a registered
+    key or a UTF-8 text file: names come from the built graph (unless `graph` is false) and the
+    reference data (`reference`: True for the shared folders, a folder, or False). Offline and
+    deterministic; `draft.turtle()` is the Turtle to review."""
+    from kgtool.propose import default_inputs, propose_source  # noqa: PLC0415
+
+    proj = _project(project)
+    ref: Path | bool = reference if isinstance(reference, bool) else Path(reference)
+    inputs = default_inputs(proj, graph=graph, reference=ref)
+    return propose_source(proj, source, published=published, inputs=inputs, progress=progress)
+
+
+def propose_diff(source: str, *, against: Sequence[str | os.PathLike[str]] = (),
+                 project: Project | str | os.PathLike[str] | None = None,
+                 **options: Any) -> tuple[Any, list[Any]]:
+    """`propose`, then the proposals that add something over the curated facts in `against`
+    (default: the built graph): (draft, added proposals)."""
+    from kgtool.propose import compare  # noqa: PLC0415
+
+    proj = _project(project)
+    draft = propose(source, project=proj, **options)
+    graphs = [Path(p) for p in against] or ([proj.built_graph] if proj.built_graph.is_file() else [])
+    return draft, compare.additions(draft, compare.load_curated(graphs))
+
+
 __all__ = ["Boolean", "Dataset", "Result", "Row", "Solutions", "StaleGraphWarning", "Triples",
-           "build", "coverage", "export", "facts_graph", "is_stale", "link", "named_queries", "open", "push",
-           "query_notes",
-           "to_python", "validate"]
+           "LinkRun", "add_source", "build", "conflicts", "coverage", "dump", "export", "facts_graph",
+           "import_reference", "is_stale", "link", "load", "named_queries", "open", "propose",
+           "propose_diff", "publish", "push", "query_notes", "serve", "sources", "to_python",
+           "update_links", "validate", "verify_dump"]

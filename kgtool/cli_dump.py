@@ -1,14 +1,12 @@
 """`kgtool dump DIR`: gzipped N-Quads parts, a manifest and load recipes for big stores.
 
-A thin click layer over kgtool.dump (see its docstring for the layout and why).
+A thin click layer over kgtool.api.dump (kgtool.dump's docstring says the layout and why).
 """
 from __future__ import annotations
 
 import click
 
-from kgtool import inputcheck, project as project_mod
 from kgtool.cli import allow_remote_context_option, handle_errors, project_option
-from kgtool.errors import UsageError
 
 
 @click.command("dump")
@@ -44,21 +42,16 @@ def dump_cmd(directory: str, store_opt: str | None, data: tuple[str, ...], part_
       kgtool dump /tmp/kg-dump-store --store /data/kg --part-size 2000
       kgtool dump /tmp/kg-dump --check
     """
-    from kgtool import dump as dm
-    from kgtool import store as kstore
+    from kgtool import api
 
     if check_only:
-        manifest = dm.verify(directory)
-        click.echo(f"{directory}: {len(manifest['files'])} files, {manifest['triples']} triples "
+        checked = api.verify_dump(directory)
+        click.echo(f"{directory}: {len(checked['files'])} files, {checked['triples']} triples "
                    "match the manifest")
         return
-    if data and store_opt:
-        raise UsageError("dump either --data files or --store, not both", source="--store")
-    store_dir = kstore.store_dir(store_opt) if not data else None
-    proj = project_mod.locate(project) if store_dir is None else None
-    with inputcheck.remote_contexts(allow_remote_context):
-        manifest = dm.dump(directory, store_dir=store_dir, project=proj, data=data,
-                           part_size=part_size, default_graph=graph)
+    manifest = api.dump(directory, store=store_opt, data=data, part_size=part_size,
+                        default_graph=graph, project=project,
+                        allow_remote_context=allow_remote_context)
     for g, info in manifest["graphs"].items():
         click.echo(f"<{g}>: {info['triples']} triples in {len(info['files'])} file(s)")
     click.echo(f"wrote {directory}: {manifest['triples']} triples, {len(manifest['files'])} "

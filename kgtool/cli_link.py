@@ -1,5 +1,6 @@
-"""`kgtool import-reference` and `kgtool link`: thin click layers over the importer registry
-(kgtool.reference.IMPORTERS) and kgtool.api.link.
+"""`kgtool import-reference` and `kgtool link`: thin click layers over
+kgtool.api.import_reference (the importer registry, kgtool.reference.IMPORTERS) and
+kgtool.api.update_links.
 
 Reference datasets are read from wherever the user keeps them (arguments; by default the shared
 folder, `$KGTOOL_SHARED/data`), and the reference graphs go to the cache (`--cache`,
@@ -15,9 +16,8 @@ import click
 
 from kgtool import project as project_mod
 from kgtool.cli import handle_errors, project_option
-from kgtool.errors import UsageError, ValidationFailed
-from kgtool.reference import (IMPORTERS, ImportOptions, default_inputs, given_inputs,
-                              import_reference)
+from kgtool.errors import ValidationFailed
+from kgtool.reference import IMPORTERS
 
 cache_option = click.option(
     "--cache", "cache", type=click.Path(file_okay=False), default=None, metavar="DIR",
@@ -93,28 +93,16 @@ def import_reference_cmd(kind: str, paths: tuple[str, ...], cache: str | None, v
         kgtool import-reference divisions ../shared/data/china-admin-divisions/national --cache /tmp/kg
         kgtool import-reference history ../shared/data/china-admin-code-history/national-county-level-history.csv
     """
-    from kgtool.reference.common import cache_dir, display
+    from kgtool import api
+    from kgtool.reference.common import display
 
-    proj = project_mod.locate(project)
-    store = cache_dir(cache, project_root=proj.root)
-    data = proj.shared_dir / "data"
     overrides = {k: v for k, v in (("edition", edition), ("retrieval", retrieved),
                                    ("licence", licence), ("source", source_url)) if v}
-    if kind == "all" and paths:
-        raise UsageError("'all' imports the default files; give paths with a single KIND",
-                         source="import-reference")
-    kinds = KINDS if kind == "all" else (kind,)
-    for k in kinds:
-        options = ImportOptions(overrides=overrides if kind != "all" else None, villages=villages)
-        if tree and k == "industry":
-            from kgtool.reference.industry import default_corrections
-
-            options.tree = Path(tree)
-            options.corrections = Path(corrections) if corrections else default_corrections(proj.root)
-        inputs = given_inputs(k, paths, options) if paths else default_inputs(k, data, options)
-        with _Progress(inputs, f"importing {k}") as progress:
-            options.progress = progress
-            target, n = import_reference(k, inputs, store, options)
+    done = api.import_reference(kind, paths, cache=cache, project=project_mod.locate(project),
+                                overrides=overrides, villages=villages, tree=tree,
+                                corrections=corrections,
+                                progress=lambda k, inputs: _Progress(inputs, f"importing {k}"))
+    for k, inputs, target, n in done:
         click.echo(f"{k}: {n:,} triples from {', '.join(display(p) for p in inputs)} → {target}")
 
 
@@ -145,29 +133,17 @@ def link_cmd(cache: str | None, output_dir: str | None, date: str | None, report
         kgtool link --report         # every place's verdict, precision and recall on the gold sets
         kgtool link --check          # exit 1 if the committed links are out of date
     """
-    import re
-
     from kgtool import api
-    from kgtool import link as lk
-    from kgtool.reference.common import cache_dir
 
-    proj = project_mod.locate(project)
-    if output_dir is None and not proj.in_checkout:
-        raise UsageError("outside a kgtool checkout, give --output-dir", source="link")
-    out = Path(output_dir) if output_dir else proj.data_dir / "graph"
-    if date is not None and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", date):
-        raise UsageError(f"--date {date!r} is not YYYY-MM-DD", source="--date")
-    result = api.link(proj, cache=cache)
-    files = lk.link_files(result, out, date)
-    if report:
-        scores = lk.gold_scores(result.index, proj.root, cache_dir(cache, project_root=proj.root))
-        click.echo(lk.report(result, scores), nl=False)
+    run = api.update_links(project_mod.locate(project), cache=cache, output_dir=output_dir,
+                           date=date, check=check, report=report)
+    if run.report is not None:
+        click.echo(run.report, nl=False)
     if check:
-        stale = lk.stale_files(files)
-        if stale:
-            raise ValidationFailed(f"out of date: {', '.join(stale)}; run `kgtool link`",
-                                   source=str(out))
+        if run.stale:
+            folder = next(iter(run.files)).parent
+            raise ValidationFailed(f"out of date: {', '.join(run.stale)}; run `kgtool link`",
+                                   source=str(folder))
         click.echo("links are up to date")
         return
-    lk.write_files(files)
-    click.echo(f"{len(result.links)} links → {', '.join(str(p) for p in files)}", err=True)
+    click.echo(f"{len(run.result.links)} links → {', '.join(str(p) for p in run.files)}", err=True)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -52,29 +52,31 @@ def propose_cmd(source: str, output: Path | None, published: str | None, diff: b
       kgtool propose songjiang-advanced-manufacturing --published 2025 -o /tmp/draft.ttl
       kgtool propose tests/fixtures/sources/songjiang-bulletin-2025.txt --published 2025-12-20 --diff
     """
-    from kgtool import io
-    from kgtool.propose import compare, default_inputs, propose_source, render
+    from kgtool import api
 
     proj = project_mod.locate(project)
-    inputs = default_inputs(proj, graph=not no_graph,
-                            reference=False if no_reference else (reference or True))
-    draft = propose_source(proj, source, published=published, inputs=inputs,
-                           progress=_progress if sys.stderr.isatty() else None)
+    options: dict[str, Any] = {
+        "published": published, "graph": not no_graph,
+        "reference": False if no_reference else (reference or True),
+        "progress": _progress if sys.stderr.isatty() else None}
+    if diff:
+        draft, added = api.propose_diff(source, against=against, project=proj, **options)
+    else:
+        draft = api.propose(source, project=proj, **options)
     if sys.stderr.isatty():
         click.echo("\r\033[K", err=True, nl=False)
     if diff:
-        graphs = list(against) or ([proj.built_graph] if proj.built_graph.is_file() else [])
-        curated = compare.load_curated(graphs)
-        added = compare.additions(draft, curated)
         for p in added:
             click.echo(_diff_line(p))
         click.echo(f"{len(added)} of {len(draft.proposals)} proposals add to the curated facts", err=True)
         return
-    text = render.turtle(draft)
+    text = draft.turtle()
     if output is None:
         click.echo(text, nl=False)
     else:
-        io.atomic_write(output, text.encode("utf-8"))
+        from kgtool.outfile import write_bytes
+
+        write_bytes(output, text.encode("utf-8"))
         click.echo(f"{output}: {len(draft.proposals)} proposals", err=True)
 
 

@@ -1,20 +1,17 @@
 """`kgtool source add|list` and `kgtool conflicts`: the collection of source documents.
 
-Thin layers over `kgtool.sources` (the registry, seeds/sources.toml) and `kgtool.statistics`
-(agreeing and conflicting values across sources).
+Thin layers over `kgtool.api.sources`, `add_source` (the registry, seeds/sources.toml) and
+`conflicts` (conflicting values across sources): parse, one call, render.
 """
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import click
 
 from kgtool import errors, project as project_mod
 from kgtool.cli import handle_errors, project_option
-
-_META = ("title", "author", "publisher", "published", "language", "licence", "url", "note")
 
 
 @click.group("source")
@@ -66,19 +63,10 @@ def source_add_cmd(file: Path, key: str | None, metadata: Path | None, file_name
       kgtool source add tests/fixtures/sources/songjiang-bulletin-2025.txt \\
           --metadata tests/fixtures/sources/songjiang-bulletin-2025.toml
     """
-    from kgtool import sources
+    from kgtool import api
 
-    proj = project_mod.locate(project)
-    record = sources.metadata_from_file(metadata) if metadata is not None else {}
-    record.update({k: v for k, v in fields.items() if v is not None})
-    if key is not None:
-        record["key"] = key
-    if file_name is not None:
-        record["file"] = file_name
-    if not record.get("title"):
-        raise errors.UsageError("give --title (or a --metadata record with a title)",
-                                source="source add")
-    src = sources.add(proj, file, record)
+    record = {**fields, "key": key, "file": file_name}
+    src = api.add_source(file, record, metadata=metadata, project=project_mod.locate(project))
     click.echo(f"registered {src.key}: seeds/{src.file} (sha256 {src.sha256[:12]}…); put its "
                f"facts in graph/facts/{src.key}/ and run `kgtool build`", err=True)
 
@@ -98,20 +86,9 @@ def source_list_cmd(fmt: str, project: str | None) -> None:
       kgtool source list
       kgtool source list --format json
     """
-    from kgtool import sources
+    from kgtool import api
 
-    proj = project_mod.locate(project)
-    registry = sources.load(proj)
-    rows, bad = [], []
-    for src in registry.sources:
-        try:
-            sources.read_text(proj, src)
-            state = "ok"
-        except errors.InputError as err:
-            state = "missing" if "no such file" in err.message else "CHANGED"
-            bad.append(err)
-        rows.append({**src.record(), "default": src.default, "checksum": state,
-                     "facts": len(src.fact_files(proj))})
+    rows, bad = api.sources(project_mod.locate(project))
     if fmt == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
     else:
@@ -143,22 +120,9 @@ def conflicts_cmd(fmt: str, project: str | None) -> None:
       kgtool conflicts
       kgtool conflicts --format json
     """
-    from kgtool import statistics
-    from kgtool.build import assemble  # not `from kgtool import build`: that is the API function
+    from kgtool import api
 
-    proj = project_mod.locate(project)
-    assembly = assemble(proj)
-    graph = assembly.graph
-    found = statistics.conflicts(graph, assembly.registry)  # type: ignore[arg-type]  # assemble() sets it
-    out: list[dict[str, Any]] = []
-    for stat in found:
-        key = dict(zip(("indicator", "area", "period", "unit"),
-                       (statistics.label(graph, k) for k in stat.key[:4])))
-        values = [{"observation": str(v.observation).rsplit("/", 1)[-1], "value": v.shown,
-                   "rank": v.rank, "reason": v.reason, "sources": v.sources,
-                   "quotes": [q for _, q in statistics.quotes(graph, v.observation)]}
-                  for v in stat.values]
-        out.append({**key, "values": values})
+    out = api.conflicts(project_mod.locate(project))
     if fmt == "json":
         click.echo(json.dumps(out, ensure_ascii=False, indent=2))
     else:

@@ -63,11 +63,8 @@ def load_cmd(files: tuple[str, ...], store_opt: str | None, graph: str | None, d
     import os
     import time
 
-    from kgtool import store as kstore
+    from kgtool import api
 
-    directory = kstore.store_dir(store_opt)
-    if directory is None:
-        raise UsageError("no store: pass --store DIR or set KGTOOL_STORE", source="--store")
     total = sum(os.path.getsize(f) for f in files if os.path.isfile(f))
     bar = None
     if sys.stderr.isatty():
@@ -75,14 +72,16 @@ def load_cmd(files: tuple[str, ...], store_opt: str | None, graph: str | None, d
         bar.__enter__()
     try:
         t0 = time.perf_counter()
-        summary = kstore.load_files(directory, list(files), graph=graph,
-                                    default_graph=default_graph, fmt=fmt, replace=not append,
-                                    on_bytes=bar.update if bar else None,
-                                    allow_remote_context=allow_remote_context)
+        summary = api.load(files, store=store_opt, graph=graph, default_graph=default_graph,
+                           format=fmt, append=append, on_bytes=bar.update if bar else None,
+                           allow_remote_context=allow_remote_context)
         elapsed = time.perf_counter() - t0
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
+    from kgtool.store import store_dir
+
+    directory = store_dir(store_opt)
     click.echo(f"loaded {summary.triples} triples in {elapsed:.2f} s "
                f"({summary.triples / elapsed if elapsed else 0:,.0f} triples/s) into {directory}",
                err=True)
@@ -149,35 +148,22 @@ def serve_cmd(store_opt: str | None, data: tuple[str, ...], host: str, port: int
       curl -H 'Accept: text/csv' --data-urlencode 'query=SELECT * { ?s ?p ?o } LIMIT 3' \\
            http://127.0.0.1:8642/sparql
     """
-    from kgtool import serve as sv
-    from kgtool import store as kstore
+    from kgtool import api
 
-    directory = None if data else kstore.store_dir(store_opt)
-    paths = list(data)
-    if directory is None and not paths:
-        from kgtool import api
-
-        dataset = api.Dataset.from_project(project_mod.locate(project), on_stale=_note)
-        paths = [s.path for s in dataset.sources]  # never rebuilt: serve only reads
-    if directory is not None:
-        kstore.open_store(directory, read_only=True)  # a clear error now, not in the workers
-    cfg = sv.ServeConfig(data=paths, store=str(directory) if directory else None, host=host,
-                         port=port, timeout=timeout, row_cap=row_cap, workers=workers,
-                         max_body=max_body, client_timeout=client_timeout, allow_from=allow_from,
-                         quiet=quiet, web=not no_pages, base=base, project=project, cors=cors,
-                         allowed_hosts=allowed_hosts, max_per_client=max_per_client,
-                         allow_remote_context=allow_remote_context)
     if host not in ("127.0.0.1", "localhost", "::1"):
         click.echo(f"warning: binding {host}: the endpoint has no authentication of its own; put "
                    "it behind a reverse proxy that has", err=True)
-    server = sv.make_server(cfg)
 
     def announce(srv: Any) -> None:
         click.echo(f"serving http://{host}:{srv.server_port}/sparql ({workers} workers, timeout "
                    f"{timeout:g} s, row cap {row_cap}); Ctrl-C stops", err=True)
         sys.stderr.flush()
 
-    sv.serve_forever(server, announce)
+    api.serve(data=data, store=store_opt, project=project, on_stale=_note, on_start=announce,
+              host=host, port=port, timeout=timeout, row_cap=row_cap, workers=workers,
+              max_body=max_body, client_timeout=client_timeout, allow_from=allow_from,
+              quiet=quiet, web=not no_pages, base=base, cors=cors, allowed_hosts=allowed_hosts,
+              max_per_client=max_per_client, allow_remote_context=allow_remote_context)
 
 
 @click.command("push")
@@ -204,7 +190,9 @@ def serve_cmd(store_opt: str | None, data: tuple[str, ...], host: str, port: int
 @click.option("--chunk", default=50000, show_default=True, type=click.IntRange(1),
               help="Triples per Graph Store POST request.")
 @click.option("--no-verify", is_flag=True, help="Skip counting the triples on the endpoint.")
-@click.option("--delete", is_flag=True, help="Delete the graph(s) on the endpoint instead.")
+@click.option("--delete", is_flag=True,
+              help="Delete the graph(s) on the endpoint instead, with the temporary graph a push "
+                   "of the same data that stopped midway left.")
 @click.option("--timeout", default=120.0, show_default=True,
               type=click.FloatRange(0, min_open=True), metavar="SECONDS",
               help="Network timeout per request.")

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import click
 
-from kgtool import inputcheck, project as project_mod
+from kgtool import project as project_mod
 from kgtool.cli import allow_remote_context_option, handle_errors, project_option
 
 
@@ -36,16 +36,11 @@ def publish_cmd(directory: str, data: tuple[str, ...], base: str, row_cap: int,
       kgtool publish /tmp/kgtool-site
       python3 -m http.server -d /tmp/kgtool-site 8000
     """
-    from kgtool import query as q
-    from kgtool.web import publish
+    from kgtool import api
 
-    proj = project_mod.locate(project)
-    paths = list(data) or [s.path for s in q.default_sources(
-        proj, notify=lambda m: click.echo(m, err=True))]
-    dataset = proj.data_dir / "graph" / "dataset.ttl"
-    with inputcheck.remote_contexts(allow_remote_context):
-        summary = publish.publish(directory, data=paths, ontology=proj.ontology, base=base,
-                                  exclusions=proj.exclusions, dataset=dataset,
-                                  row_cap=row_cap)
+    summary = api.publish(directory, data=data, base=base, row_cap=row_cap,
+                          project=project_mod.locate(project),
+                          on_stale=lambda m: click.echo(m, err=True),
+                          allow_remote_context=allow_remote_context)
     click.echo(f"published {summary.things} things in {summary.files} files "
                f"({summary.bytes / 1e6:.1f} MB) to {Path(summary.directory)}", err=True)

@@ -329,6 +329,27 @@ def test_failure_mid_push_keeps_the_old_graph_and_the_rerun_resumes(
     assert got == {f"v2 {i}" for i in range(120)}
 
 
+@pytest.mark.parametrize("mock_store", [("fuseki", None, True)], indirect=True)
+def test_delete_after_a_push_that_stopped_removes_its_temporary_graph(
+        mock_store: tuple[MockStore, str], tmp_path: Path) -> None:
+    """A push cut midway leaves its temporary graph (for the resume); deciding instead to
+    delete the data removes that too, so nothing of kgtool's stays on the server."""
+    from kgtool import push as pu
+
+    mock, base = mock_store
+    data = tmp_path / "big.nt"
+    data.write_text("".join(_lines(100, "v1")), encoding="utf-8")
+    g = "http://example.org/big"
+    mock.posts, mock.fail_post = 0, 4
+    args = ["push", "--endpoint", base, "--vendor", "fuseki", "--graph", g, "--data", str(data)]
+    assert kgtool([*args, "--chunk", "10"]).returncode == 6
+    temp = pu.temp_graph(pu.sources_from_files([str(data)], g, False)[0])
+    assert _count(mock, temp) == 30
+    mock.fail_post = None
+    assert kgtool([*args, "--delete"]).returncode == 0
+    assert _count(mock, temp) == 0 and _count(mock, g) == 0 and len(mock.store) == 0
+
+
 def test_progress_bar_only_on_a_terminal() -> None:
     import io
 

@@ -47,3 +47,9 @@ class Draft:
     published: str | None
     proposals: list[Proposal]
     skipped: list[str] = field(default_factory=list)   # candidates whose quote was not unique
+
+    def turtle(self) -> str:
+        """The draft as Turtle for review (kgtool.propose.render)."""
+        from kgtool.propose.render import turtle  # noqa: PLC0415 - render imports this module
+
+        return turtle(self)
