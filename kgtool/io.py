@@ -32,7 +32,7 @@ from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import XSD
 from rdflib.plugins.serializers.turtle import TurtleSerializer
 
-from kgtool import inputcheck, outfile
+from kgtool import inputcheck, outfile, oxreader
 from kgtool.errors import InputError
 from kgtool.namespaces import ID, PREFIXES
 from kgtool.rdflib_settings import exact_literals
@@ -70,8 +70,6 @@ def parse_rdf(path_or_text: str | os.PathLike[str], format: str | None = None, *
         Traceback (most recent call last):
         kgtool.errors.InputError: a.ttl:1:37: cannot parse RDF: unterminated string (it opens here)
     """
-    from kgtool import oxreader  # noqa: PLC0415 - oxreader imports this module for JSON-LD
-
     is_path = isinstance(path_or_text, os.PathLike) or (
         isinstance(path_or_text, str) and "\n" not in path_or_text
         and len(path_or_text) < 4096 and _looks_like_path(path_or_text))
