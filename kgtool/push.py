@@ -91,27 +91,32 @@ class Target:
 
 
 class Source:
-    """One graph to push: its IRI and its triples as N-Triples lines (distinct)."""
+    """One graph to push: its IRI and its triples as N-Triples lines (distinct), kept as UTF-8
+    bytes: half the memory of Python strings for lines with Chinese text, and split only at
+    line ends (str.splitlines would also split at U+2028 inside a literal)."""
 
-    def __init__(self, graph: str, lines: list[str], origin: str) -> None:
-        self.graph, self.lines, self.origin = graph, lines, origin
+    def __init__(self, graph: str, lines: Sequence[bytes | str], origin: str) -> None:
+        self.graph, self.origin = graph, origin
+        self.lines: list[bytes] = (
+            lines if isinstance(lines, list) and all(isinstance(ln, bytes) for ln in lines)
+            else [ln if isinstance(ln, bytes) else ln.encode("utf-8") for ln in lines])
 
     @property
     def triples(self) -> int:
         return len(self.lines)
 
     def body(self) -> bytes:
-        return "".join(self.lines).encode("utf-8")
+        return b"".join(self.lines)
 
     def digest(self) -> str:
         """SHA-256 of the lines (names the temporary graph of a push)."""
         h = hashlib.sha256(self.graph.encode("utf-8"))
         for line in self.lines:
-            h.update(line.encode("utf-8"))
+            h.update(line)
         return h.hexdigest()
 
 
-def _nt_lines(triples: Iterable[Any], lang: Any, skolem: str | None = None) -> list[str]:
+def _nt_lines(triples: Iterable[Any], lang: Any, skolem: str | None = None) -> list[bytes]:
     """Distinct N-Triples lines; blank nodes become `GENID…` IRIs when `skolem` (a graph IRI) is
     given, numbered in order of appearance so the same input gives the same IRIs."""
     import pyoxigraph as ox  # noqa: PLC0415
@@ -127,9 +132,9 @@ def _nt_lines(triples: Iterable[Any], lang: Any, skolem: str | None = None) -> l
             return f"<{iri}>"
         return output.term_nt(t, lang)
 
-    seen: dict[str, None] = {}
+    seen: dict[bytes, None] = {}
     for t in triples:
-        seen[f"{term(t.subject)} {term(t.predicate)} {term(t.object)} .\n"] = None
+        seen[f"{term(t.subject)} {term(t.predicate)} {term(t.object)} .\n".encode("utf-8")] = None
     return list(seen)
 
 
@@ -217,12 +222,12 @@ def sources_from_store(directory: str, graph: str | None, skolemize: bool) -> It
     st = kstore.open_store(directory, read_only=True)
     restore = ntstream.tag_restorer(kstore.read_meta(Path(directory)).get("langtags", {}))
 
-    def lines_of(g: Any) -> list[str]:
-        lines: list[str] = []
-        # Chunks hold whole lines: decoded one by one, never the whole graph as one string.
-        aside = ntstream.dump_graph(st, g, lambda b: lines.extend(
-            b.decode("utf-8").splitlines(keepends=True)), restore)
-        return lines + [line + "\n" for line in aside]
+    def lines_of(g: Any) -> list[bytes]:
+        lines: list[bytes] = []
+        # Chunks hold whole lines: split one by one, never the whole graph as one string.
+        aside = ntstream.dump_graph(st, g, lambda b: lines.extend(b.splitlines(keepends=True)),
+                                    restore)
+        return lines + [(line + "\n").encode("utf-8") for line in aside]
 
     names = [g for g, _ in kstore.graphs(directory)]
     if st.contains_named_graph(ox.NamedNode(UNION_GRAPH)):
@@ -237,9 +242,12 @@ def sources_from_store(directory: str, graph: str | None, skolemize: bool) -> It
             iri = g or graph
             assert iri
             lines = lines_of(ox.NamedNode(g) if g else ox.DefaultGraph())
-            if skolemize and any("_:" in line for line in lines):
+            if skolemize and any(b"_:" in line for line in lines):
                 lines = _reskolemize(lines, iri)
-            yield Source(iri, lines, f"{directory} <{g or 'default'}>")
+            src = Source(iri, lines, f"{directory} <{g or 'default'}>")
+            del lines  # this frame must not hold a graph's lines while the next one is read
+            yield src
+            del src
 
     return each()
 
@@ -359,7 +367,7 @@ def push(sources: Iterable[Source], target: Target, *, method: str = "auto", bat
         size = batch if how == "update" else chunk
         if how == "update" or src.triples > size:
             # Separate requests would split a blank node into several: stable IRIs instead.
-            if any("_:" in line for line in src.lines):
+            if any(b"_:" in line for line in src.lines):
                 src = Source(src.graph, _reskolemize(src.lines, src.graph), src.origin)
         run = _Run(client, target, src, auth, timeout, log, retries, wait, show)
         try:
@@ -369,7 +377,7 @@ def push(sources: Iterable[Source], target: Target, *, method: str = "auto", bat
                 raise
             # No Graph Store Protocol here: the same steps by SPARQL Update (blank nodes as IRIs).
             how, size = "update", batch
-            if any("_:" in line for line in src.lines):
+            if any(b"_:" in line for line in src.lines):
                 src = Source(src.graph, _reskolemize(src.lines, src.graph), src.origin)
             _refuse_for_update(target, src)
             run = _Run(client, target, src, auth, timeout, log, retries, wait, show)
@@ -385,7 +393,7 @@ def push(sources: Iterable[Source], target: Target, *, method: str = "auto", bat
 
 def _refuse_for_update(target: Target, src: Source) -> None:
     for dt in target.update_refuses:
-        if any(f"^^<{dt}>" in line for line in src.lines):
+        if any(f"^^<{dt}>".encode("utf-8") in line for line in src.lines):
             raise UsageError(f"{target.vendor} cannot take <{dt}> literals through SPARQL Update "
                              f"(found in {src.origin}); push with --method gsp", source="--method")
 
@@ -447,7 +455,7 @@ class _Run:
         lines = self.src.lines
         n = (len(lines) + size - 1) // size
         for i in range(start, n):
-            body = "".join(lines[i * size:(i + 1) * size])
+            body = b"".join(lines[i * size:(i + 1) * size])
             step = f"step 2 (upload request {i + 1} of {n} into the temporary graph <{self.tmp}>)"
             resume = (f"run the same command again to resume at request {i + 1} of {n}"
                       if i else "run the same command again")
@@ -456,11 +464,12 @@ class _Run:
             if how == "gsp":
                 self.attempt(step, functools.partial(
                     self.client.request, "POST", self.target.graph_url(self.tmp),
-                    body.encode("utf-8"), {"Content-Type": "application/n-triples; charset=utf-8"},
+                    body, {"Content-Type": "application/n-triples; charset=utf-8"},
                     ok=(200, 201, 204)), resume)
             else:
                 self.attempt(step, functools.partial(
-                    self.update, f"INSERT DATA {{ GRAPH <{self.tmp}> {{\n{body}}} }}"), resume)
+                    self.update, f"INSERT DATA {{ GRAPH <{self.tmp}> {{\n{body.decode('utf-8')}}} }}"),
+                    resume)
         self.show(self.src.graph, len(lines), len(lines), "verify")
         got = self.attempt("step 3 (counting the temporary graph)", lambda: self.count(self.tmp),
                            "run the same command again")
@@ -493,23 +502,23 @@ def _status_of(text: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
-def _reskolemize(lines: list[str], graph: str) -> list[str]:
+def _reskolemize(lines: Sequence[bytes], graph: str) -> list[bytes]:
     """Skolemize blank nodes in ready N-Triples lines (for the Update fallback)."""
     import re  # noqa: PLC0415
 
-    prefix = GENID + hashlib.sha256(graph.encode("utf-8")).hexdigest()[:12] + "-"
-    names: dict[str, str] = {}
+    prefix = (GENID + hashlib.sha256(graph.encode("utf-8")).hexdigest()[:12] + "-").encode("utf-8")
+    names: dict[bytes, bytes] = {}
+    label = re.compile(rb"_:([A-Za-z0-9_\-.]+)")
 
-    def sub(m: Any) -> str:
-        return "<" + names.setdefault(m.group(1), prefix + str(len(names) + 1)) + ">"
+    def sub(m: Any) -> bytes:
+        return b"<" + names.setdefault(m.group(1), prefix + str(len(names) + 1).encode()) + b">"
 
     # Blank node labels only occur outside literals in subject/object position: split off the
     # literal part of each line so a "_:x" inside a string is left alone.
     out = []
     for line in lines:
-        head, quote, rest = line.partition('"')
-        out.append(re.sub(r"_:([A-Za-z0-9_\-.]+)", sub, head) + quote + rest
-                   if quote else re.sub(r"_:([A-Za-z0-9_\-.]+)", sub, line))
+        head, quote, rest = line.partition(b'"')
+        out.append(label.sub(sub, head) + quote + rest if quote else label.sub(sub, line))
     return list(dict.fromkeys(out))
 
 

@@ -386,7 +386,7 @@ def test_push_a_store_graph_by_graph(mock_store: tuple[MockStore, str], tmp_path
     sources = list(pu.sources_from_store(str(d), None, False))
     names = [s.graph for s in sources]
     assert names[:2] == ["http://example.org/g1", "http://example.org/g2"]
-    assert any('"松江"@zh-Hans' in line for line in sources[0].lines)
+    assert any('"松江"@zh-Hans'.encode() in line for line in sources[0].lines)
     report = pu.push(sources, pu.Target(base, "fuseki", Auth()), chunk=2, auth=Auth(),
                      progress=lambda *a: None, sleep=lambda s: None)
     for (g, sent, counted, how), src in zip(report.rows, sources):
@@ -394,6 +394,32 @@ def test_push_a_store_graph_by_graph(mock_store: tuple[MockStore, str], tmp_path
     g1 = list(mock.store.quads_for_pattern(None, None, None, ox.NamedNode("http://example.org/g1")))
     assert not any(isinstance(q.subject, ox.BlankNode) for q in g1)   # 6 triples, 3 requests
     assert _count(mock, "http://example.org/g1") == 6
+
+
+@pytest.mark.parametrize("mock_store", [("fuseki", None, True)], indirect=True)
+def test_push_a_store_keeps_lines_whole_at_unicode_line_separators(
+        mock_store: tuple[MockStore, str], tmp_path: Path) -> None:
+    """U+2028 and U+2029 are line breaks to Python's str.splitlines, not to N-Triples: a literal
+    holding one is one triple, sent whole (it used to be cut in two, and the count failed)."""
+    from kgtool import push as pu
+    from kgtool import store as ks
+    from kgtool.remote import Auth
+
+    mock, base = mock_store
+    data = tmp_path / "sep.ttl"
+    data.write_text('<http://e.org/s> <http://e.org/p> "a\u2028b" , "c\u2029d" , "e\x1cf" .\n',
+                    encoding="utf-8")
+    d = tmp_path / "st"
+    ks.load_files(d, [str(data)], graph="http://example.org/sep")
+    src = next(s for s in pu.sources_from_store(str(d), None, False)
+               if s.graph == "http://example.org/sep")   # the store also has its union graph
+    assert src.triples == 3
+    report = pu.push([src], pu.Target(base, "fuseki", Auth()), chunk=1, auth=Auth(),
+                     progress=lambda *a: None, sleep=lambda s: None)
+    assert report.rows == [("http://example.org/sep", 3, 3, "gsp")]
+    got = {q.object.value for q in mock.store.quads_for_pattern(
+        None, None, None, ox.NamedNode("http://example.org/sep"))}
+    assert got == {"a\u2028b", "c\u2029d", "e\x1cf"}
 
 
 @pytest.mark.parametrize("name, data, error", [
