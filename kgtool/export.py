@@ -228,7 +228,7 @@ def render(parts: Sequence[Part], fmt: str) -> bytes:
         for part in sorted(parts, key=lambda p: p.iri):
             text = kio.serialize_turtle(part.graph).decode("utf-8")
             body = []
-            for line in text.splitlines():
+            for line in text.split("\n"):  # not splitlines(): U+2028 in a literal is no line end
                 if line.startswith(("@base", "@prefix")):
                     if line not in head:
                         head.append(line)

@@ -212,3 +212,20 @@ def test_cli_streams_a_store_to_stdout_and_file(checkout, tmp_path):
     target = tmp_path / "o.nq"
     r2 = export(checkout, "--store", str(d), "--format", "nq", "--what", "all", "-o", str(target))
     assert r2.exit_code == 0 and target.read_bytes() == r.stdout_bytes
+
+
+@pytest.mark.parametrize("fmt", ["turtle", "nt", "trig", "nq", "jsonld", "xml"])
+def test_a_unicode_line_separator_in_a_literal_survives_every_format(fmt: str, tmp_path: Path) -> None:
+    """U+2028 is a line end to str.splitlines, not to RDF: TriG export used to turn it into a
+    newline inside a short string, which no parser then read."""
+    import pyoxigraph as ox
+
+    from kgtool import formats, oxreader
+
+    data = tmp_path / "sep.ttl"
+    data.write_text('<http://e.org/s> <http://e.org/p> "a\u2028b" , "c\u2029d" .\n', encoding="utf-8")
+    r = CliRunner().invoke(cli, ["export", "--data", str(data), "--format", fmt], catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    quads = oxreader.parse(r.stdout_bytes, formats.require(fmt, kind=formats.RDF).rdf_format(), fmt)
+    values = {q.object.value for q in quads if isinstance(q.object, ox.Literal)}
+    assert {"a\u2028b", "c\u2029d"} <= values
