@@ -871,9 +871,11 @@ def load(files: Sequence[str], *, store: str | os.PathLike[str] | None = None,
     directory = kstore.store_dir(store)
     if directory is None:
         raise UsageError("no store: pass --store DIR or set KGTOOL_STORE", source="--store")
-    return kstore.load_files(directory, list(files), graph=graph, default_graph=default_graph,
-                             fmt=format, replace=not append, on_bytes=on_bytes,
-                             allow_remote_context=allow_remote_context)
+    summary = kstore.load_files(directory, list(files), graph=graph, default_graph=default_graph,
+                                fmt=format, replace=not append, on_bytes=on_bytes,
+                                allow_remote_context=allow_remote_context)
+    summary.directory = directory
+    return summary
 
 
 def serve(*, data: Sequence[str] = (), store: str | os.PathLike[str] | None = None,

@@ -79,12 +79,9 @@ def load_cmd(files: tuple[str, ...], store_opt: str | None, graph: str | None, d
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
-    from kgtool.store import store_dir
-
-    directory = store_dir(store_opt)
     click.echo(f"loaded {summary.triples} triples in {elapsed:.2f} s "
-               f"({summary.triples / elapsed if elapsed else 0:,.0f} triples/s) into {directory}",
-               err=True)
+               f"({summary.triples / elapsed if elapsed else 0:,.0f} triples/s) into "
+               f"{summary.directory}", err=True)
 
 
 @click.command("serve")

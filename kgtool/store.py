@@ -241,9 +241,11 @@ def scan_file(path: str, fmt: Any) -> dict[str, str]:
 
 
 class LoadSummary:
-    """What `kgtool load` reports: triples (quads) added, seconds, and per-graph counts."""
+    """What `kgtool load` reports: triples (quads) added, seconds, per-graph counts, and the
+    store folder (set by the caller that resolved it, `kgtool.api.load`)."""
 
     def __init__(self) -> None:
+        self.directory: Path | None = None
         self.triples = 0
         self.seconds = 0.0
         self.graphs: dict[str, int] = {}

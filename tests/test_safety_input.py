@@ -174,7 +174,8 @@ NO_PROXY = {"no_proxy": "127.0.0.1,localhost", "NO_PROXY": "127.0.0.1,localhost"
 def test_allow_remote_context_fetches_and_applies_it(tmp_path: Path,
                                                      context_server: ContextServer) -> None:
     """--allow-remote-context really allows it: the context is fetched and its terms used, on
-    the rdflib readers (validate, export) and the pyoxigraph ones (query, describe, load)."""
+    the commands that build rdflib graphs (validate, export) and the pyoxigraph ones (query,
+    describe, load)."""
     doc = tmp_path / "remote.jsonld"
     doc.write_text('{"@context": "http://127.0.0.1:%d/ctx.jsonld", "@id": "https://e.org/s",'
                    ' "name": "x"}' % context_server.port)
